@@ -1,0 +1,58 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Configuration options of the ``[totp_concat]`` group (oslo.config)."""
+
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup(
+    'totp_concat',
+    title='Two Factor Authentication (TOTP typed after the password)',
+    help='Options of the totp_concat Keystone auth plugins.',
+)
+
+OPTS = [
+    cfg.IntOpt(
+        'steps_before',
+        default=1,
+        min=0,
+        max=10,
+        help='How many 30-second time steps before the current one are '
+        'accepted, to allow for clock skew and typing time.',
+    ),
+    cfg.IntOpt(
+        'steps_after',
+        default=1,
+        min=0,
+        max=10,
+        help='How many 30-second time steps after the current one are '
+        'accepted, to allow for a phone clock running ahead.',
+    ),
+    cfg.IntOpt(
+        'code_length',
+        default=6,
+        min=6,
+        max=8,
+        help='Number of digits of a code (RFC 6238 allows 6 to 8). It must '
+        'match what the users\' authenticator apps show.',
+    ),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts():
+    """Entry point of ``oslo.config.opts`` for oslo-config-generator."""
+    return [(GROUP, OPTS)]

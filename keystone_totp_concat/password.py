@@ -1,0 +1,56 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Keystone ``password`` method that also demands the TOTP code.
+
+Enabled with ``[auth] password = totp_concat``. Users without a ``totp``
+credential log in exactly as with Keystone's stock password method. Enrolled
+users type the code directly after the password, or send it in a separate
+``passcode`` key of the method's ``user`` object.
+"""
+
+from keystone.auth import plugins as auth_plugins
+from keystone.auth.plugins import password
+from keystone import exception
+
+from keystone_totp_concat import credentials
+from keystone_totp_concat import totp
+from keystone_totp_concat import verify
+
+
+class TOTPConcatPassword(password.Password):
+    """Stock password method with a TOTP check in front of it for enrolled users."""
+
+    def authenticate(self, auth_payload):
+        user_info = auth_plugins.UserAuthInfo.create(
+            auth_payload, password.METHOD_NAME
+        )
+        enrolment = credentials.load_enrolment(user_info.user_id)
+        if not enrolment.enrolled:
+            return super().authenticate(auth_payload)
+
+        bare_password, code = self._split(auth_payload['user'])
+        # The code is checked before the password: a request without a valid
+        # code never reaches the password hash, so it is cheap to refuse and
+        # tells nothing about the password.
+        if not verify.check_code(user_info.user_id, enrolment, code):
+            raise exception.AdditionalAuthRequired()
+        auth_payload['user']['password'] = bare_password
+        return super().authenticate(auth_payload)
+
+    @staticmethod
+    def _split(user):
+        """Return ``(password, code)`` from the method's ``user`` object."""
+        field = user.get('password')
+        if 'passcode' in user:
+            return field, user['passcode']
+        return totp.split_field(field, verify.code_length())

@@ -1,0 +1,225 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""A local Keystone with this plugin: SQLite, uwsgi, loopback only.
+
+Used by ``make run`` (port 5000, in ``.run/``) and by the functional tests
+(a free port in a temporary directory). It writes a keystone.conf, runs
+``keystone-manage db_sync / fernet_setup / credential_setup / bootstrap`` and
+serves ``keystone.wsgi.api:application`` with uwsgi.
+"""
+
+import argparse
+import configparser
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+BIN = pathlib.Path(sys.executable).parent
+ADMIN_PASSWORD = 'admin-secret'
+REGION = 'RegionOne'
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class LocalKeystone:
+    """One Keystone server process tree rooted in ``workdir``."""
+
+    def __init__(self, workdir, port, overrides=None, database=None):
+        self.workdir = pathlib.Path(workdir).resolve()
+        self.port = port
+        self.url = 'http://127.0.0.1:%d/v3' % port
+        self.database = database or 'sqlite:///%s' % (self.workdir / 'keystone.db')
+        self.overrides = overrides or {}
+        self.conf_file = self.workdir / 'keystone.conf'
+        self.log_file = self.workdir / 'keystone.log'
+        self.process = None
+
+    def env(self):
+        env = dict(os.environ)
+        env['OS_KEYSTONE_CONFIG_FILES'] = str(self.conf_file)
+        return env
+
+    def write_config(self):
+        conf = configparser.RawConfigParser()
+        sections = {
+            'DEFAULT': {'log_file': str(self.log_file), 'use_stderr': 'false'},
+            'auth': {'password': 'totp_concat'},
+            'database': {'connection': self.database},
+            'fernet_tokens': {'key_repository': str(self.workdir / 'fernet-keys')},
+            'fernet_receipts': {
+                'key_repository': str(self.workdir / 'fernet-receipt-keys')
+            },
+            'credential': {'key_repository': str(self.workdir / 'credential-keys')},
+        }
+        for section, values in self.overrides.items():
+            sections.setdefault(section, {}).update(values)
+        for section, values in sections.items():
+            if section != 'DEFAULT':
+                conf.add_section(section)
+            for key, value in values.items():
+                conf.set(section, key, str(value))
+        with open(self.conf_file, 'w') as f:
+            conf.write(f)
+
+    def manage(self, *args):
+        subprocess.run(
+            [str(BIN / 'keystone-manage'), '--config-file', str(self.conf_file),
+             *args],
+            check=True, env=self.env(), stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def setup(self, bootstrap=True):
+        """Write the config and create database, keys and admin."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.write_config()
+        self.manage('db_sync')
+        for keys in ('fernet_setup', 'receipt_setup', 'credential_setup'):
+            self.manage(keys, '--keystone-user', str(os.getuid()),
+                        '--keystone-group', str(os.getgid()))
+        if bootstrap:
+            self.manage(
+                'bootstrap', '--bootstrap-password', ADMIN_PASSWORD,
+                '--bootstrap-region-id', REGION,
+                '--bootstrap-public-url', self.url,
+            )
+
+    def share_keys_with(self, other):
+        """Use ``other``'s fernet and credential keys (one cloud, two nodes)."""
+        for name in ('fernet-keys', 'fernet-receipt-keys', 'credential-keys'):
+            target = self.workdir / name
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(other.workdir / name, target)
+
+    def start(self, processes=2, timeout=60):
+        cmd = [
+            str(BIN / 'uwsgi'),
+            '--http-socket', '127.0.0.1:%d' % self.port,
+            '--module', 'keystone.wsgi.api:application',
+            '--home', sys.prefix,
+            '--master', '--processes', str(processes), '--threads', '1',
+            '--lazy-apps', '--die-on-term', '--need-app',
+            '--disable-logging', '--logto', str(self.workdir / 'uwsgi.log'),
+        ]
+        self.process = subprocess.Popen(cmd, env=self.env(),
+                                        start_new_session=True)
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError('uwsgi exited; see %s' % self.workdir)
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError('Keystone did not answer on %s' % self.url)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+DEMO_HELP = """
+Keystone with the totp_concat plugin is running on {url}
+(config: {conf}, log: {log}). Ctrl-C stops it.
+
+In another shell, as the admin (password {admin_password}):
+
+  source {venv}/bin/activate
+  export OS_AUTH_URL={url} OS_IDENTITY_API_VERSION=3 \\
+         OS_USERNAME=admin OS_PASSWORD={admin_password} OS_PROJECT_NAME=admin \\
+         OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
+
+The demo user is demo / {demo_password} in project demo. Enrol it in 2FA
+with an authenticator app (Keystone's own totp credential format):
+
+  SECRET=$(python -c 'import pyotp; print(pyotp.random_base32(32))')
+  openstack credential create --type totp demo "$SECRET"
+  python -c "import pyotp; print(pyotp.TOTP('$SECRET').provisioning_uri('demo@Default', issuer_name='Keystone'))"
+  # scan that URI as a QR code, or type $SECRET into the app
+
+Log in with the code typed directly after the password:
+
+  CODE=$(python -c "import pyotp; print(pyotp.TOTP('$SECRET').now())")
+  curl -si {url}/auth/tokens -H 'Content-Type: application/json' -d '{{"auth":
+    {{"identity": {{"methods": ["password"], "password": {{"user": {{"name": "demo",
+    "domain": {{"id": "default"}}, "password": "{demo_password}'$CODE'"}}}}}}}}}}'
+
+Without the code the answer is 401 "Additional authentications steps required.".
+"""
+
+
+def create_demo(keystone, password):
+    """Create project and user ``demo`` (member of it) with openstack CLI."""
+    env = keystone.env()
+    env.update(OS_AUTH_URL=keystone.url, OS_IDENTITY_API_VERSION='3',
+               OS_USERNAME='admin', OS_PASSWORD=ADMIN_PASSWORD,
+               OS_PROJECT_NAME='admin', OS_USER_DOMAIN_NAME='Default',
+               OS_PROJECT_DOMAIN_NAME='Default')
+    openstack = str(BIN / 'openstack')
+    for cmd in (
+        ['project', 'create', '--or-show', 'demo'],
+        ['user', 'create', '--or-show', '--password', password,
+         '--project', 'demo', 'demo'],
+        ['role', 'add', '--project', 'demo', '--user', 'demo', 'member'],
+    ):
+        subprocess.run([openstack, *cmd], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--workdir', default='.run')
+    parser.add_argument('--port', type=int, default=5000)
+    parser.add_argument('--demo-password', default='demo-secret')
+    args = parser.parse_args()
+
+    keystone = LocalKeystone(args.workdir, args.port)
+    keystone.setup()
+    keystone.start()
+    try:
+        create_demo(keystone, args.demo_password)
+        print(DEMO_HELP.format(
+            url=keystone.url, conf=keystone.conf_file, log=keystone.log_file,
+            admin_password=ADMIN_PASSWORD, demo_password=args.demo_password,
+            venv=sys.prefix))
+        sys.stdout.flush()
+        keystone.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        keystone.stop()
+
+
+if __name__ == '__main__':
+    main()
