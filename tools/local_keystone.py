@@ -104,8 +104,11 @@ class LocalKeystone:
                 '--bootstrap-public-url', self.url,
             )
 
-    def share_keys_with(self, other):
-        """Use ``other``'s fernet and credential keys (one cloud, two nodes)."""
+    def join(self, other):
+        """Become another node of ``other``'s cloud: its database and keys."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.database = other.database
+        self.write_config()
         for name in ('fernet-keys', 'fernet-receipt-keys', 'credential-keys'):
             target = self.workdir / name
             shutil.rmtree(target, ignore_errors=True)

@@ -1,0 +1,76 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import os
+import pathlib
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tools'))
+
+import local_keystone  # noqa: E402
+
+from tests import cloud as cloud_mod  # noqa: E402
+
+# Settings of the suite's Keystone: cheap bcrypt so the suite is fast, and
+# Keystone's lockout on so tests can see whether the password hash was hit.
+LOCKOUT_ATTEMPTS = 3
+TEST_OVERRIDES = {
+    'identity': {'password_hash_rounds': 4},
+    'security_compliance': {
+        'lockout_failure_attempts': LOCKOUT_ATTEMPTS,
+        'lockout_duration': 600,
+    },
+}
+
+
+@pytest.fixture(scope='session')
+def output_dir():
+    """Where tests leave artefacts (screenshots, logs) for people to read."""
+    path = pathlib.Path(os.environ.get('KTC_TEST_OUTPUT', ROOT / 'test-output'))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope='session')
+def keystone(tmp_path_factory):
+    """One real Keystone (SQLite, uwsgi) for the whole test session."""
+    server = local_keystone.LocalKeystone(
+        tmp_path_factory.mktemp('keystone'), local_keystone.free_port(),
+        overrides=TEST_OVERRIDES,
+    )
+    server.setup()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope='session')
+def stock_keystone(keystone, tmp_path_factory):
+    """A second node of the same cloud running Keystone's stock password
+    method, so tests can compare answers for the very same users."""
+    overrides = dict(TEST_OVERRIDES, auth={'password': 'password'})
+    server = local_keystone.LocalKeystone(
+        tmp_path_factory.mktemp('stock-keystone'), local_keystone.free_port(),
+        overrides=overrides,
+    )
+    server.join(keystone)
+    server.start(processes=1)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope='session')
+def cloud(keystone):
+    return cloud_mod.Cloud(keystone, local_keystone.ADMIN_PASSWORD)
