@@ -48,10 +48,15 @@ def load_enrolment(user_id):
             user_id, type=CREDENTIAL_TYPE
         )
     except Exception as e:
+        failure = type(e).__name__
+    else:
+        failure = None
+    if failure:
+        # Logged outside the except block so that no traceback or driver
+        # message (which may quote SQL parameters) lands in the log.
         LOG.error(
             'Cannot read TOTP credentials of user %(user)s (%(err)s); '
-            'refusing to authenticate.',
-            {'user': user_id, 'err': type(e).__name__},
+            'refusing to authenticate.', {'user': user_id, 'err': failure}
         )
         raise exception.Unauthorized()
     secrets = []

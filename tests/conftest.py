@@ -60,7 +60,7 @@ def keystone(tmp_path_factory):
 def stock_keystone(keystone, tmp_path_factory):
     """A second node of the same cloud running Keystone's stock password
     method, so tests can compare answers for the very same users."""
-    overrides = dict(TEST_OVERRIDES, auth={'password': 'password'})
+    overrides = dict(TEST_OVERRIDES, auth={'password': 'default'})
     server = local_keystone.LocalKeystone(
         tmp_path_factory.mktemp('stock-keystone'), local_keystone.free_port(),
         overrides=overrides,

@@ -123,6 +123,9 @@ class LocalKeystone:
             '--master', '--processes', str(processes), '--threads', '1',
             '--lazy-apps', '--die-on-term', '--need-app',
             '--disable-logging', '--logto', str(self.workdir / 'uwsgi.log'),
+            # --http-socket cannot keep connections alive; say so, or clients
+            # reusing a pooled connection get "connection reset".
+            '--add-header', 'Connection: close',
         ]
         self.process = subprocess.Popen(cmd, env=self.env(),
                                         start_new_session=True)

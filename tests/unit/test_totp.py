@@ -1,0 +1,154 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Pure TOTP logic: no Keystone, microseconds per test."""
+
+import base64
+
+import pyotp
+import pytest
+
+from keystone_totp_concat import totp
+
+# RFC 6238 appendix B: SHA1 secret "12345678901234567890", 8 digits.
+RFC_SECRET = base64.b32encode(b'12345678901234567890').decode()
+RFC_VECTORS = [
+    (59, '94287082'),
+    (1111111109, '07081804'),
+    (1111111111, '14050471'),
+    (1234567890, '89005924'),
+    (2000000000, '69279037'),
+    (20000000000, '65353130'),
+]
+
+
+@pytest.mark.parametrize('at, expected', RFC_VECTORS)
+def test_rfc6238_vectors(at, expected):
+    step = totp.time_step(at)
+    assert totp.code_at_step(RFC_SECRET, step, digits=8) == expected
+
+
+def test_six_digit_code_is_the_low_digits_of_the_rfc_vector():
+    assert totp.code_at_step(RFC_SECRET, totp.time_step(59)) == '287082'
+
+
+@pytest.mark.parametrize('blob, expected', [
+    ('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'),
+    ('gezdgnbvgy3tqojqgezdgnbvgy3tqojq', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'),
+    ('GEZDGNBVGY3TQOJQ', 'GEZDGNBVGY3TQOJQ'),
+    ('GEZDGNBVGY3TQOJQGE======', 'GEZDGNBVGY3TQOJQGE'),
+    ('GEZDGNBVGY3TQOJQGE', 'GEZDGNBVGY3TQOJQGE'),
+])
+def test_normalize_secret_accepts_keystone_base32(blob, expected):
+    assert totp.normalize_secret(blob) == expected
+
+
+@pytest.mark.parametrize('blob', [
+    '', 'GEZDGNBV', 'not base32 at all!', 'GEZDGNBVGY3TQOJ1', '０１２３',
+    None, 12345, {'secret': 'GEZDGNBVGY3TQOJQ'}, 'GEZDGNBVGY3TQOJQ\x00',
+])
+def test_normalize_secret_rejects_unusable_blobs(blob):
+    with pytest.raises(totp.InvalidSecret) as e:
+        totp.normalize_secret(blob)
+    if isinstance(blob, str) and blob:
+        assert blob not in str(e.value)
+
+
+def test_generated_secret_is_160_bits_of_base32():
+    secret = totp.generate_secret()
+    assert len(base64.b32decode(secret)) == 20
+    assert secret != totp.generate_secret()
+
+
+def test_codes_agree_with_pyotp_apps():
+    secret = pyotp.random_base32()
+    at = 1_800_000_000
+    assert totp.window_codes(secret, at, 0, 0) == {
+        totp.time_step(at): pyotp.TOTP(secret).at(at)}
+
+
+def test_window_spans_steps_before_and_after():
+    codes = totp.window_codes(RFC_SECRET, 3000, steps_before=2, steps_after=1)
+    assert sorted(codes) == [98, 99, 100, 101]
+
+
+@pytest.mark.parametrize('code, ok', [
+    ('123456', True), ('12345', False), ('1234567', False), ('', False),
+    ('１２３４５６', False), ('١٢٣٤٥٦', False), (' 12345', False),
+    ('+12345', False), ('-12345', False), ('12 456', False),
+    (123456, False), (None, False), (['123456'], False),
+])
+def test_is_well_formed(code, ok):
+    assert totp.is_well_formed(code) is ok
+
+
+def test_find_match_reports_device_and_step():
+    other, mine = pyotp.random_base32(), pyotp.random_base32()
+    at = 1_800_000_000
+    code = totp.code_at_step(mine, totp.time_step(at) + 1)
+    match = totp.find_match([other, mine], code, at)
+    if totp.code_at_step(other, totp.time_step(at) + 1) != code:
+        assert match == totp.Match(index=1, step=totp.time_step(at) + 1)
+
+
+def test_find_match_rejects_codes_outside_the_window():
+    secret = pyotp.random_base32()
+    at = 1_800_000_000
+    inside = totp.window_codes(secret, at).values()
+    late = totp.code_at_step(secret, totp.time_step(at) - 2)
+    if late not in inside:
+        assert totp.find_match([secret], late, at) is None
+    assert totp.find_match([secret], late, at, steps_before=2) is not None
+
+
+def test_find_match_rejects_full_width_digits_of_a_valid_code():
+    secret = pyotp.random_base32()
+    code = pyotp.TOTP(secret).at(1_800_000_000)
+    full_width = ''.join(chr(ord(c) + 0xFEE0) for c in code)
+    assert full_width.isdigit()
+    assert totp.find_match([secret], full_width, 1_800_000_000) is None
+
+
+def test_find_match_without_secrets_is_none():
+    assert totp.find_match([], '123456', 1_800_000_000) is None
+
+
+def test_find_match_compares_in_constant_time(monkeypatch):
+    """Every candidate goes through hmac.compare_digest, even after a match."""
+    calls = []
+    real = totp.hmac.compare_digest
+
+    def spy(a, b):
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(totp.hmac, 'compare_digest', spy)
+    secrets = [pyotp.random_base32(), pyotp.random_base32()]
+    code = totp.code_at_step(secrets[0], totp.time_step(1_800_000_000))
+    assert totp.find_match(secrets, code, 1_800_000_000) is not None
+    assert len(calls) == 2 * 3
+
+
+@pytest.mark.parametrize('field, expected', [
+    ('secret123456', ('secret', '123456')),
+    ('123456', ('', '123456')),
+    ('pass', ('pass', None)),
+    ('', ('', None)),
+    (None, (None, None)),
+    ('pässwörd１２３４５６', ('pässwörd', '１２３４５６')),
+])
+def test_split_field(field, expected):
+    assert totp.split_field(field) == expected
+
+
+def test_split_field_honours_code_length():
+    assert totp.split_field('pw12345678', digits=8) == ('pw', '12345678')
