@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv run test clean
+.PHONY: venv run test genconfig clean
 
 venv: $(VENV)/.installed
 
@@ -20,6 +20,9 @@ run: venv
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+genconfig: venv
+	$(BIN)/oslo-config-generator --config-file etc/oslo-config-generator/keystone-totp-concat.conf
 
 clean:
 	rm -rf $(VENV) .run test-output
