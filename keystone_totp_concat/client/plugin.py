@@ -1,0 +1,212 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""keystoneauth1 identity plugin: the v3 password method with the TOTP code
+typed after the password, in the same field.
+
+That is the login protocol of the totp_concat password method (and of any
+server that splits the field), so nothing but ``password`` ever goes over the
+wire. Users without 2FA use the same plugin and simply give no code.
+
+A code works only once. The plugin remembers which codes already made a token
+and never sends one again; when keystoneauth1 needs a new token it computes a
+fresh code (``totp_secret``), asks on the terminal (``prompt``) or raises
+TOTPCodeUsed. With ``token_cache`` the token outlives the process, so several
+commands share one code.
+"""
+
+import getpass
+import sys
+import time
+
+from keystoneauth1 import access
+from keystoneauth1 import exceptions as ksa_exceptions
+from keystoneauth1.identity import v3
+
+from keystone_totp_concat.client import exceptions
+from keystone_totp_concat.client import token_cache as cache_mod
+from keystone_totp_concat import totp
+
+PROMPT = 'TOTP passcode: '
+
+
+def terminal_prompt():
+    """Ask for the code on the terminal; None when there is no terminal.
+
+    Same rule as osc-lib's password prompt: only when stdin is a TTY, so
+    scripts and cron jobs fail with TOTPRequired instead of hanging.
+    """
+    if not (hasattr(sys.stdin, 'isatty') and sys.stdin.isatty()):
+        return None
+    try:
+        return getpass.getpass(PROMPT).strip() or None
+    except EOFError:
+        return None
+
+
+class PasswordTOTP(v3.Password):
+    """Password authentication for accounts with (or without) 2FA.
+
+    Takes every argument of keystoneauth1's v3 Password, plus:
+
+    :param passcode: The current TOTP code. Empty or None sends the bare
+        password, which is what a user without 2FA needs.
+    :param totp_secret: Base32 TOTP secret; the plugin computes codes itself.
+    :param token_cache: Path of a TokenCache file, to reuse tokens across
+        processes (opt-in).
+    :param prompt: Callable returning a code typed by a person, or None; it is
+        called when Keystone asks for a code or when the given one is used up.
+    """
+
+    def __init__(self, auth_url, password, *args, passcode=None,
+                 totp_secret=None, token_cache=None, prompt=None, **kwargs):
+        super().__init__(auth_url, password, *args, **kwargs)
+        self._password = password
+        self._passcode = (passcode or '').strip() or None
+        self._secret = (totp.normalize_secret(totp_secret)
+                        if totp_secret else None)
+        self._cache = cache_mod.TokenCache(token_cache) if token_cache else None
+        self._prompt = prompt
+        # Codes that already made a token: Keystone refuses them from now on.
+        self._used = set()
+
+    def get_auth_ref(self, session):
+        key = self._cache_key() if self._cache else None
+        if key:
+            ref = self._cached_ref(session, key)
+            if ref is not None:
+                return ref
+        ref = self._authenticate(session)
+        if key:
+            self._cache.put(key, ref.auth_token, ref.expires)
+        return ref
+
+    def invalidate(self):
+        # A token a service refused must not come back from the cache.
+        if self._cache:
+            self._cache.forget(self._cache_key())
+        return super().invalidate()
+
+    def _authenticate(self, session):
+        """POST password+code; on "additional steps required" try at most
+        one other code (next time step, or typed on the terminal)."""
+        code = self._first_code()
+        try:
+            return self._request(session, code)
+        except ksa_exceptions.Unauthorized as e:
+            if not exceptions.is_additional_steps_required(e):
+                raise
+            retry = self._retry_code(code)
+            if retry is None:
+                raise exceptions.TOTPRequired(e) from None
+        try:
+            return self._request(session, retry)
+        except ksa_exceptions.Unauthorized as e:
+            if exceptions.is_additional_steps_required(e):
+                raise exceptions.TOTPRequired(e) from None
+            raise
+
+    def _first_code(self):
+        if self._secret:
+            code = self._secret_code(self._used)
+            if code is None:
+                raise exceptions.TOTPCodeUsed()
+            return code
+        if self._passcode and self._passcode not in self._used:
+            return self._passcode
+        if self._used:
+            # A code made a token before, so the account needs a new one.
+            code = self._ask()
+            if code is None:
+                raise exceptions.TOTPCodeUsed()
+            return code
+        return None
+
+    def _retry_code(self, refused):
+        if self._secret:
+            return self._secret_code(self._used | {refused})
+        return self._ask()
+
+    def _ask(self):
+        """A code typed by a person that was not used before, or None."""
+        code = self._prompt() if self._prompt else None
+        if not code or code in self._used:
+            return None
+        self._passcode = code
+        return code
+
+    def _secret_code(self, exclude):
+        """The code of the current time step, or of the next one (the server
+        accepts both) when the current one was already used."""
+        step = totp.time_step(time.time())
+        for candidate in (step, step + 1):
+            code = totp.code_at_step(self._secret, candidate)
+            if code not in exclude:
+                return code
+        return None
+
+    def _request(self, session, code):
+        method = self.auth_methods[0]
+        method.password = self._password + (code or '')
+        try:
+            ref = super().get_auth_ref(session)
+        finally:
+            method.password = self._password
+        if code:
+            self._used.add(code)
+        return ref
+
+    def _token_url(self):
+        if self.auth_url.rstrip('/').endswith('v3'):
+            return self.token_url
+        return '{}/v3/auth/tokens'.format(self.auth_url.rstrip('/'))
+
+    def _cache_key(self):
+        method = self.auth_methods[0]
+        return cache_mod.cache_key(
+            auth_url=self.auth_url.rstrip('/'),
+            user_id=method.user_id,
+            username=method.username,
+            user_domain_id=method.user_domain_id,
+            user_domain_name=method.user_domain_name,
+            domain_id=self.domain_id,
+            domain_name=self.domain_name,
+            project_id=self.project_id,
+            project_name=self.project_name,
+            project_domain_id=self.project_domain_id,
+            project_domain_name=self.project_domain_name,
+            trust_id=self.trust_id,
+            system_scope=self.system_scope,
+            unscoped=self.unscoped,
+        )
+
+    def _cached_ref(self, session, key):
+        """Validate the cached token with Keystone (it may have been revoked)
+        and rebuild its AccessInfo, catalog included; None if unusable."""
+        token = self._cache.get(key)
+        if not token:
+            return None
+        url = self._token_url()
+        if not self.include_catalog:
+            url += '?nocatalog'
+        resp = session.get(
+            url, authenticated=False, raise_exc=False, log=False,
+            headers={'X-Auth-Token': token, 'X-Subject-Token': token,
+                     'Accept': 'application/json'})
+        try:
+            body = resp.json() if resp.status_code == 200 else {}
+        except ValueError:
+            body = {}
+        if 'token' not in body:
+            self._cache.forget(key)
+            return None
+        return access.AccessInfoV3(auth_token=token, body=body)
