@@ -1,0 +1,157 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Hostile and odd inputs: every one gets a 4xx, never a 5xx, never a token."""
+
+import pytest
+
+from tests import cloud as c
+
+
+def full_width(code):
+    return ''.join(chr(ord(d) + 0xFEE0) for d in code)
+
+
+def arabic_indic(code):
+    return ''.join(chr(ord(d) - ord('0') + 0x0660) for d in code)
+
+
+def user_ref(u):
+    return {'name': u.name, 'domain': {'id': u.domain_id}}
+
+
+def body(user, **fields):
+    return {'auth': {'identity': {'methods': ['password'],
+                                  'password': {'user': dict(user, **fields)}}}}
+
+
+# Each case gets (cloud, enrolled user, another enrolled user) and returns a
+# request body. Codes are computed at request time, so they are current.
+CASES = {
+    'full-width digits': lambda cl, u, o: body(
+        user_ref(u), password=u.password + full_width(u.code())),
+    'arabic-indic digits': lambda cl, u, o: body(
+        user_ref(u), password=u.password + arabic_indic(u.code())),
+    'space before code': lambda cl, u, o: body(
+        user_ref(u), password=u.password + ' ' + u.code()),
+    'space after code': lambda cl, u, o: body(
+        user_ref(u), password=u.password + u.code() + ' '),
+    'newline after code': lambda cl, u, o: body(
+        user_ref(u), password=u.password + u.code() + '\n'),
+    'space inside code': lambda cl, u, o: body(
+        user_ref(u), password=u.password + u.code()[:3] + ' ' + u.code()[3:]),
+    'plus sign': lambda cl, u, o: body(
+        user_ref(u), password=u.password + '+' + u.code()[1:]),
+    'minus sign': lambda cl, u, o: body(
+        user_ref(u), password=u.password + '-' + u.code()[1:]),
+    '5 trailing digits': lambda cl, u, o: body(
+        user_ref(u), password=u.password + u.code()[:5]),
+    '7 trailing digits': lambda cl, u, o: body(
+        user_ref(u), password=u.password + u.code() + '7'),
+    '8 trailing digits': lambda cl, u, o: body(
+        user_ref(u), password=u.password + '00' + u.code()),
+    'NUL byte before code': lambda cl, u, o: body(
+        user_ref(u), password=u.password + '\x00' + u.code()),
+    'empty field': lambda cl, u, o: body(user_ref(u), password=''),
+    'code only': lambda cl, u, o: body(user_ref(u), password=u.code()),
+    'max_password_length field': lambda cl, u, o: body(
+        user_ref(u), password='a' * (4096 - 6) + u.code()),
+    'beyond max_password_length': lambda cl, u, o: body(
+        user_ref(u), password='a' * 5000 + u.code()),
+    'beyond the request size limit': lambda cl, u, o: body(
+        user_ref(u), password='a' * 200000 + u.code()),
+    'password is a number': lambda cl, u, o: body(
+        user_ref(u), password=int(u.code())),
+    'password is null': lambda cl, u, o: body(user_ref(u), password=None),
+    'password is an array': lambda cl, u, o: body(
+        user_ref(u), password=[u.password, u.code()]),
+    'password is an object': lambda cl, u, o: body(
+        user_ref(u), password={'password': u.password, 'code': u.code()}),
+    'passcode is a number': lambda cl, u, o: body(
+        user_ref(u), password=u.password, passcode=int('1' + u.code())),
+    'passcode is null': lambda cl, u, o: body(
+        user_ref(u), password=u.password, passcode=None),
+    'passcode is an array': lambda cl, u, o: body(
+        user_ref(u), password=u.password, passcode=[u.code()]),
+    'passcode is an object': lambda cl, u, o: body(
+        user_ref(u), password=u.password, passcode={'code': u.code()}),
+    'passcode is empty': lambda cl, u, o: body(
+        user_ref(u), password=u.password, passcode=''),
+    'passcode full-width': lambda cl, u, o: body(
+        user_ref(u), password=u.password, passcode=full_width(u.code())),
+    'passcode with 7 digits': lambda cl, u, o: body(
+        user_ref(u), password=u.password, passcode=u.code() + '1'),
+    'passcode and concatenated code disagree (passcode wrong)':
+        lambda cl, u, o: body(user_ref(u), password=u.password + u.code(),
+                              passcode=c.wrong_code(*u.secrets)),
+    'passcode and concatenated code disagree (field wrong)':
+        lambda cl, u, o: body(
+            user_ref(u), password=u.password + c.wrong_code(*u.secrets),
+            passcode=u.code()),
+    'code of another user': lambda cl, u, o: body(
+        user_ref(u), password=u.password + o.code()),
+    'password and code of another user': lambda cl, u, o: body(
+        user_ref(u), password=o.password + o.code()),
+    'user by id, wrong code': lambda cl, u, o: body(
+        {'id': u.id}, password=u.password + c.wrong_code(*u.secrets)),
+    'user by name and domain name, wrong code': lambda cl, u, o: body(
+        {'name': u.name, 'domain': {'name': 'Default'}},
+        password=u.password + c.wrong_code(*u.secrets)),
+    'user by name without domain': lambda cl, u, o: body(
+        {'name': u.name}, password=u.password + u.code()),
+    'user in the wrong domain': lambda cl, u, o: body(
+        {'name': u.name, 'domain': {'id': 'no-such-domain'}},
+        password=u.password + u.code()),
+    'unknown user id': lambda cl, u, o: body(
+        {'id': 'f' * 32}, password=u.password + u.code()),
+    'user id is a number': lambda cl, u, o: body(
+        {'id': 12345}, password=u.password + u.code()),
+    'domain is empty': lambda cl, u, o: body(
+        {'name': u.name, 'domain': {}}, password=u.password + u.code()),
+    'no user object': lambda cl, u, o: {'auth': {'identity': {
+        'methods': ['password'], 'password': {}}}},
+    'methods is not a list': lambda cl, u, o: {'auth': {'identity': {
+        'methods': 'password',
+        'password': {'user': dict(user_ref(u), password=u.password)}}}},
+}
+
+
+@pytest.fixture(scope='module')
+def other(cloud):
+    return cloud.create_user(devices=1)
+
+
+@pytest.mark.parametrize('case', sorted(CASES))
+def test_hostile_input_gets_a_4xx_and_no_token(case, cloud, other):
+    user = cloud.create_user(devices=1)
+    r = cloud.login(CASES[case](cloud, user, other))
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:200])
+    assert 'X-Subject-Token' not in r.headers
+    if r.headers.get('Content-Type', '').startswith('application/json'):
+        assert 'token' not in r.json()
+
+
+def test_deleted_credential_code_is_refused(cloud):
+    user = cloud.create_user(devices=2)
+    cloud.api('DELETE', '/credentials/' + user.credential_ids[0])
+    r = cloud.login_as(user, user.password + user.code(0))
+    assert r.json() == c.ADDITIONAL_STEPS_BODY
+    r = cloud.login_as(user, user.password + user.code(1))
+    assert r.status_code == 201, r.text
+
+
+def test_disabled_enrolled_user_gets_no_token(cloud):
+    user = cloud.create_user(devices=1)
+    cloud.api('PATCH', '/users/' + user.id, json={'user': {'enabled': False}})
+    r = cloud.login_as(user, user.password + user.code())
+    assert r.status_code == 401
+    assert 'X-Subject-Token' not in r.headers
