@@ -1,0 +1,129 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Loader options, option checks and error recognition of v3passwordtotp,
+without a server (the functional tests cover real logins)."""
+
+import json
+from unittest import mock
+
+import pytest
+import requests
+from keystoneauth1 import exceptions as ksa_exceptions
+from keystoneauth1 import loading
+
+from keystone_totp_concat.client import exceptions
+from keystone_totp_concat.client import plugin
+from keystone_totp_concat import totp
+from tests.cloud import ADDITIONAL_STEPS_BODY
+from tests.cloud import new_secret
+
+LOADER = loading.get_plugin_loader('v3passwordtotp')
+
+
+def options():
+    return {o.dest: o for o in LOADER.get_options()}
+
+
+def test_options_are_v3password_plus_totp_ones():
+    v3password = {o.dest for o in
+                  loading.get_plugin_loader('v3password').get_options()}
+    assert set(options()) == v3password | {
+        'passcode', 'totp_secret', 'token_cache'}
+
+
+def test_secrets_are_marked_secret():
+    opts = options()
+    assert opts['password'].secret
+    assert opts['passcode'].secret
+    assert opts['totp_secret'].secret
+
+
+def test_passcode_is_asked_by_the_plugin_not_by_the_config_loader():
+    # osc-lib and openstacksdk prompt for every absent option that has a
+    # prompt, and fail without a terminal; see the loader's docstring.
+    assert options()['passcode'].prompt is None
+    assert options()['password'].prompt == 'Password: '
+
+
+def test_username_needs_a_domain():
+    with pytest.raises(ksa_exceptions.OptionError):
+        LOADER.load_from_options(auth_url='http://ks/v3', username='u',
+                                 password='p')
+
+
+def test_bad_totp_secret_is_an_option_error_without_the_secret():
+    with pytest.raises(ksa_exceptions.OptionError) as caught:
+        LOADER.load_from_options(auth_url='http://ks/v3', user_id='u',
+                                 password='p', totp_secret='s3cr3t!!')
+    assert 's3cr3t' not in str(caught.value)
+
+
+def test_loader_enables_the_terminal_prompt():
+    auth = LOADER.load_from_options(auth_url='http://ks/v3', user_id='u',
+                                    password='p')
+    assert isinstance(auth, plugin.PasswordTOTP)
+    assert auth._prompt is plugin.terminal_prompt
+
+
+def test_terminal_prompt_needs_a_tty():
+    with mock.patch('sys.stdin') as stdin, \
+            mock.patch('getpass.getpass') as getpass:
+        stdin.isatty.return_value = False
+        assert plugin.terminal_prompt() is None
+        getpass.assert_not_called()
+        stdin.isatty.return_value = True
+        getpass.return_value = ' 123456 '
+        assert plugin.terminal_prompt() == '123456'
+        getpass.assert_called_once_with('TOTP passcode: ')
+
+
+def test_secret_codes_use_the_current_then_the_next_step():
+    secret = new_secret()
+    auth = plugin.PasswordTOTP('http://ks/v3', 'p', user_id='u',
+                               totp_secret=secret)
+    with mock.patch('time.time', return_value=3000.0):
+        now, later = (totp.code_at_step(secret, s) for s in (100, 101))
+        assert auth._secret_code(set()) == now
+        assert auth._secret_code({now}) == later
+        assert auth._secret_code({now, later}) is None
+
+
+def response(status, body):
+    resp = requests.Response()
+    resp.status_code = status
+    resp._content = json.dumps(body).encode()
+    resp.headers['Content-Type'] = 'application/json'
+    return resp
+
+
+def test_recognises_additional_steps_required():
+    error = ksa_exceptions.from_response(
+        response(401, ADDITIONAL_STEPS_BODY), 'POST', 'http://ks/v3')
+    assert exceptions.is_additional_steps_required(error)
+    other = dict(ADDITIONAL_STEPS_BODY['error'],
+                 message='The request you have made requires authentication.')
+    error = ksa_exceptions.from_response(
+        response(401, {'error': other}), 'POST', 'http://ks/v3')
+    assert not exceptions.is_additional_steps_required(error)
+    assert not exceptions.is_additional_steps_required(ValueError())
+
+
+def test_totp_required_is_unauthorized_and_keeps_the_request_id():
+    cause = ksa_exceptions.from_response(
+        response(401, ADDITIONAL_STEPS_BODY), 'POST', 'http://ks/v3')
+    cause.request_id = 'req-1'
+    error = exceptions.TOTPRequired(cause)
+    assert isinstance(error, ksa_exceptions.Unauthorized)
+    assert error.http_status == 401
+    assert 'Two Factor Authentication is enabled' in str(error)
+    assert 'req-1' in str(error)
