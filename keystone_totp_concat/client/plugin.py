@@ -74,7 +74,8 @@ class PasswordTOTP(v3.Password):
         self._passcode = (passcode or '').strip() or None
         self._secret = (totp.normalize_secret(totp_secret)
                         if totp_secret else None)
-        self._cache = cache_mod.TokenCache(token_cache) if token_cache else None
+        self._cache = (cache_mod.TokenCache(token_cache)
+                       if token_cache else None)
         self._prompt = prompt
         # Codes that already made a token: Keystone refuses them from now on.
         self._used = set()

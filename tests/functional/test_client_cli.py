@@ -40,7 +40,8 @@ def osc(cloud, tmp_path):
     def env_for(user, **extra):
         env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
         env.update(
-            HOME=str(tmp_path), OS_CLIENT_CONFIG_FILE=str(tmp_path / 'clouds.yaml'),
+            HOME=str(tmp_path),
+            OS_CLIENT_CONFIG_FILE=str(tmp_path / 'clouds.yaml'),
             OS_IDENTITY_API_VERSION='3',
         )
         if user is not None:
