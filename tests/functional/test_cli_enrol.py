@@ -1,0 +1,320 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""``keystone-totp enable/status/disable`` as a person or a script runs it:
+the installed console script as a subprocess against the suite's Keystone.
+"""
+
+import io
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pexpect
+import pyotp
+import pytest
+import segno
+
+import local_keystone
+
+from tests import cloud as c
+
+KEYSTONE_TOTP = str(pathlib.Path(sys.executable).parent / 'keystone-totp')
+
+
+@pytest.fixture(scope='module')
+def home(tmp_path_factory):
+    """An empty HOME, so no clouds.yaml of the machine is read."""
+    return tmp_path_factory.mktemp('home')
+
+
+def user_env(cloud, home, user, field=None, **extra):
+    """The OS_* environment of ``user`` (field: password, maybe + code)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+    env.update(
+        HOME=str(home), OS_AUTH_URL=cloud.url, OS_USERNAME=user.name,
+        OS_USER_DOMAIN_ID=user.domain_id, OS_PROJECT_ID=user.project_id,
+        OS_IDENTITY_API_VERSION='3',
+    )
+    if field is not None:
+        env['OS_PASSWORD'] = field
+    env.update(extra)
+    return env
+
+
+def admin_env(cloud, home):
+    admin = c.User(cloud.admin.get_user_id(), 'admin',
+                   local_keystone.ADMIN_PASSWORD, 'default',
+                   cloud.admin.get_project_id())
+    return user_env(cloud, home, admin, admin.password)
+
+
+def run(env, *args, stdin=''):
+    return subprocess.run([KEYSTONE_TOTP, *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+def stored(cloud, user):
+    """The user's totp credentials as Keystone has them: {id: secret}."""
+    creds = cloud.api('GET', '/credentials?user_id=%s&type=totp' % user.id)
+    return {cr['id']: cr['blob'] for cr in creds.json()['credentials']}
+
+
+def assert_one_line_error(result, exit_code, *secrets):
+    assert result.returncode == exit_code, result.stderr
+    assert result.stdout == ''
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith('keystone-totp: error: ')
+    for secret in secrets:
+        assert secret not in result.stderr
+    return lines[0]
+
+
+# -- enable --
+
+def test_enable_with_secret_and_code_turns_2fa_on(cloud, home):
+    user = cloud.create_user()
+    secret = c.new_secret()
+    env = user_env(cloud, home, user, user.password)
+
+    result = run(env, 'enable', '--secret', secret, '--code',
+                 c.code_for(secret))
+
+    assert result.returncode == 0, result.stderr
+    assert 'Two Factor Authentication is enabled for %s@Default' % user.name \
+        in result.stdout
+    assert 'directly after the' in result.stdout
+    for private in (secret, user.password):
+        assert private not in result.stdout + result.stderr
+    assert list(stored(cloud, user).values()) == [secret]
+    alone = cloud.login_as(user, user.password)
+    assert alone.status_code == 401
+    assert alone.json() == c.ADDITIONAL_STEPS_BODY
+    assert cloud.login_as(
+        user, user.password + c.code_for(secret)).status_code == 201
+
+
+def test_enable_with_wrong_code_stores_nothing(cloud, home):
+    user = cloud.create_user()
+    secret = c.new_secret()
+    env = user_env(cloud, home, user, user.password)
+
+    result = run(env, 'enable', '--secret', secret, '--code',
+                 c.wrong_code(secret))
+
+    line = assert_one_line_error(result, 6, secret)
+    assert 'nothing was stored' in line
+    assert stored(cloud, user) == {}
+    assert cloud.login_as(user, user.password).status_code == 201
+
+
+def test_enable_interactive_through_a_terminal(cloud, home, tmp_path):
+    """The seed's flow: QR and key shown, a wrong code refused, a right one
+    stores the secret. The password is typed at the prompt too."""
+    user = cloud.create_user()
+    qr_file = tmp_path / 'qr.png'
+    env = user_env(cloud, home, user, COLUMNS='100', LINES='60')
+    child = pexpect.spawn(KEYSTONE_TOTP, ['enable', '--qr-file', str(qr_file),
+                                          '--issuer', 'Test Cloud'],
+                          env=env, encoding='utf-8', timeout=30,
+                          dimensions=(60, 100))
+    child.expect('Password: ')
+    child.sendline(user.password)
+    child.expect('Scan this QR code')
+    child.expect('6-digit code: ')
+    shown = child.before
+    uri = re.search(r'URI: (otpauth://\S+)', shown).group(1)
+    otp = pyotp.parse_uri(uri)
+    secret = otp.secret
+    assert len(secret) == 32  # 160 bits
+    assert (otp.name, otp.issuer) == ('%s@Default' % user.name, 'Test Cloud')
+    assert ' '.join(re.findall('.{4}', secret)) in shown
+    expected_qr = io.StringIO()
+    segno.make(uri, micro=False).terminal(out=expected_qr, compact=True)
+    assert expected_qr.getvalue().replace('\n', '\r\n') in shown
+    assert stored(cloud, user) == {}, 'stored before a code was typed'
+
+    child.sendline(c.wrong_code(secret))
+    child.expect('does not match')
+    child.expect('6-digit code: ')
+    assert stored(cloud, user) == {}
+    code = c.code_for(secret)
+    child.sendline(code[:3] + ' ' + code[3:])
+    child.expect('Two Factor Authentication is enabled')
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0
+    assert list(stored(cloud, user).values()) == [secret]
+    assert qr_file.read_bytes().startswith(b'\x89PNG')
+    assert qr_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_enable_refuses_when_enrolled_unless_add_device(cloud, home):
+    user = cloud.create_user(devices=1)
+    first, second = user.secrets[0], c.new_secret()
+
+    refused = run(user_env(cloud, home, user, user.password + user.code(0, -1)),
+                  'enable', '--secret', second, '--code', c.code_for(second))
+    line = assert_one_line_error(refused, 5, second)
+    assert 'already enabled' in line and '--add-device' in line
+    assert list(stored(cloud, user).values()) == [first]
+
+    added = run(user_env(cloud, home, user, user.password + user.code(0, 0)),
+                'enable', '--add-device', '--secret', second,
+                '--code', c.code_for(second), '-f', 'json')
+    assert added.returncode == 0, added.stderr
+    result = json.loads(added.stdout)
+    assert result['enabled'] is True and result['devices'] == 2
+    assert result['user_id'] == user.id
+    assert stored(cloud, user) == {user.credential_ids[0]: first,
+                                   result['credential_id']: second}
+    assert second not in added.stdout + added.stderr
+    assert cloud.login_as(
+        user, user.password + c.code_for(second, 1)).status_code == 201
+
+
+# -- status --
+
+def test_status_text_and_json(cloud, home):
+    enrolled = cloud.create_user(devices=2)
+    plain = cloud.create_user()
+
+    text = run(user_env(cloud, home, enrolled,
+                        enrolled.password + enrolled.code(1, -1)), 'status')
+    as_json = run(user_env(cloud, home, enrolled,
+                           enrolled.password + enrolled.code(0, 0)),
+                  'status', '-f', 'json')
+    off = run(user_env(cloud, home, plain, plain.password),
+              'status', '-f', 'json')
+
+    assert text.returncode == 0, text.stderr
+    assert text.stdout == (
+        'Two Factor Authentication is on for %s@Default (2 devices).\n'
+        % enrolled.name)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout) == {
+        'user_id': enrolled.id, 'user': enrolled.name, 'domain': 'Default',
+        'enabled': True, 'devices': 2}
+    assert off.returncode == 0, off.stderr
+    assert json.loads(off.stdout)['enabled'] is False
+    assert json.loads(off.stdout)['devices'] == 0
+
+
+# -- disable --
+
+def test_disable_asks_for_confirmation(cloud, home):
+    user = cloud.create_user(devices=2)
+
+    declined = run(user_env(cloud, home, user, user.password + user.code(0)),
+                   'disable', stdin='n\n')
+    assert declined.returncode == 1
+    assert 'Remove 2 devices of %s@Default' % user.name in declined.stdout
+    assert 'Cancelled; nothing was removed.' in declined.stderr
+    assert len(stored(cloud, user)) == 2
+
+    confirmed = run(user_env(cloud, home, user, user.password + user.code(1)),
+                    'disable', stdin='y\n')
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert 'Two Factor Authentication is off' in confirmed.stdout
+    assert stored(cloud, user) == {}
+    assert cloud.login_as(user, user.password).status_code == 201
+
+
+def test_disable_yes_then_again_is_already_off(cloud, home):
+    user = cloud.create_user(devices=1)
+
+    result = run(user_env(cloud, home, user, user.password + user.code()),
+                 'disable', '--yes', '-f', 'json')
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)['removed'] == 1
+    assert json.loads(result.stdout)['enabled'] is False
+    assert stored(cloud, user) == {}
+
+    again = run(user_env(cloud, home, user, user.password), 'disable', '--yes')
+    assert 'not enabled' in assert_one_line_error(again, 5)
+
+
+# -- admin mode: the lost-phone reset --
+
+def test_admin_acts_on_another_user(cloud, home):
+    user = cloud.create_user(devices=1)
+    admin = admin_env(cloud, home)
+
+    status = run(admin, 'status', '--user', user.name, '-f', 'json')
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)['user_id'] == user.id
+    assert json.loads(status.stdout)['devices'] == 1
+
+    reset = run(admin, 'disable', '--user', user.id, '--yes')
+    assert reset.returncode == 0, reset.stderr
+    assert stored(cloud, user) == {}
+
+    secret = c.new_secret()
+    enrol = run(admin, 'enable', '--user', user.name, '--user-domain',
+                'Default', '--secret', secret, '--code', c.code_for(secret))
+    assert enrol.returncode == 0, enrol.stderr
+    assert '%s@Default' % user.name in enrol.stdout
+    assert list(stored(cloud, user).values()) == [secret]
+    assert stored(cloud, c.User(cloud.admin.get_user_id(), 'admin', '', '',
+                                '')) == {}
+
+
+def test_non_admin_cannot_act_on_another_user(cloud, home):
+    user, other = cloud.create_user(), cloud.create_user(devices=1)
+
+    result = run(user_env(cloud, home, user, user.password),
+                 'disable', '--user', other.name, '--yes')
+
+    assert 'Not allowed' in assert_one_line_error(result, 1)
+    assert len(stored(cloud, other)) == 1
+
+
+def test_unknown_user_in_admin_mode(cloud, home):
+    result = run(admin_env(cloud, home), 'status', '--user', 'no-such-user')
+    assert "No user with name or ID 'no-such-user'" in assert_one_line_error(
+        result, 1)
+
+
+# -- failures are one line, never a traceback --
+
+def test_unreachable_keystone(cloud, home):
+    user = c.User('x', 'nobody', 'pw-never-shown', 'default', 'p')
+    env = user_env(cloud, home, user, user.password, OS_AUTH_URL=(
+        'http://127.0.0.1:%d/v3' % local_keystone.free_port()))
+
+    result = run(env, 'status')
+
+    line = assert_one_line_error(result, 4, user.password)
+    assert 'Cannot reach Keystone at http://127.0.0.1:' in line
+
+
+def test_bad_password(cloud, home):
+    user = cloud.create_user()
+    wrong = 'not-' + user.password
+
+    result = run(user_env(cloud, home, user, wrong), 'status')
+
+    line = assert_one_line_error(result, 3, wrong, user.password)
+    assert 'Authentication failed' in line
+
+
+def test_enrolled_user_without_code_is_told_about_2fa(cloud, home):
+    user = cloud.create_user(devices=1)
+
+    result = run(user_env(cloud, home, user, user.password), 'status')
+
+    line = assert_one_line_error(result, 3, user.password)
+    assert 'Two Factor Authentication is enabled' in line
