@@ -109,9 +109,7 @@ def translate(exc, auth_url=None):
         return errors.CLIError(
             'Cannot authenticate: %s' % one_line(exc), errors.USAGE)
     if isinstance(exc, ksa_exc.HttpError):
-        return errors.CLIError(
-            'Keystone answered %s: %s' % (exc.http_status, one_line(exc)),
-            errors.ERROR)
+        return errors.CLIError('Keystone error: %s' % one_line(exc))
     return errors.CLIError(one_line(exc), errors.ERROR)
 
 

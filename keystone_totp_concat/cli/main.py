@@ -21,6 +21,7 @@ import functools
 import logging
 import sys
 import traceback
+import warnings
 
 from keystone_totp_concat.cli import auth
 from keystone_totp_concat.cli import enrol
@@ -47,13 +48,21 @@ exit codes:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors reported like every other error."""
+
+    def error(self, message):
+        raise errors.CLIError('%s (see %s --help)' % (message, self.prog),
+                              errors.USAGE)
+
+
 def _build_parser(config, argv):
     """The parser, and the dests of the options openstacksdk added."""
     os_parser = argparse.ArgumentParser(add_help=False)
     auth.register_arguments(config, os_parser, argv)
     os_dests = set(vars(os_parser.parse_known_args([])[0]))
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG, parents=[os_parser], epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description='Turn Two Factor Authentication (TOTP code after the '
@@ -72,7 +81,7 @@ def _build_parser(config, argv):
                         help='domain of --user, when the name is ambiguous')
 
     sub = parser.add_subparsers(dest='command', metavar='COMMAND',
-                                required=True)
+                                required=True, parser_class=_Parser)
     enable = sub.add_parser(
         'enable', parents=[fmt, target],
         help='show a new secret as a QR code, check a code, then store it')
@@ -123,9 +132,12 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = '--debug' in argv
     # keystoneauth and openstacksdk log warnings (version discovery ...)
-    # that would break the one-line error rule; --debug shows them.
+    # and Python warnings that would break the one-line error rule; --debug
+    # shows them.
     logging.basicConfig(level=logging.WARNING if debug else logging.CRITICAL,
                         format='%(name)s: %(message)s')
+    if not debug:
+        warnings.simplefilter('ignore')
     try:
         return _run(argv)
     except errors.CLIError as exc:
