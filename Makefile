@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv run test genconfig clean
+.PHONY: venv run test genconfig clean horizon-venv browser test-e2e
 
 venv: $(VENV)/.installed
 
@@ -21,8 +21,29 @@ run: venv
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Browser tests (tests/e2e/): Horizon in a virtualenv of its own, as its
+# Django stack is pinned apart (tests/e2e/horizon-constraints.txt), driven
+# by Debian's Chromium and chromedriver, installed here when missing.
+HZ_VENV ?= .venv-horizon
+
+horizon-venv: $(HZ_VENV)/.installed
+
+$(HZ_VENV)/.installed: setup.cfg requirements.txt tests/e2e/horizon-constraints.txt
+	$(PYTHON) -m venv $(HZ_VENV)
+	$(HZ_VENV)/bin/pip install --quiet --upgrade pip
+	$(HZ_VENV)/bin/pip install --quiet -c tests/e2e/horizon-constraints.txt horizon -e .
+	touch $@
+
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium chromium-driver; }
+
+test-e2e: venv horizon-venv browser
+	KTC_E2E=1 KTC_HORIZON_VENV=$(HZ_VENV) $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
 genconfig: venv
 	$(BIN)/oslo-config-generator --config-file etc/oslo-config-generator/keystone-totp-concat.conf
 
 clean:
-	rm -rf $(VENV) .run test-output
+	rm -rf $(VENV) $(HZ_VENV) .run test-output

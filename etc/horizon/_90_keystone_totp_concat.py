@@ -1,0 +1,31 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+# keystone-totp-concat on Horizon's login page.
+#
+# Copy this file into the local_settings.d/ directory of the dashboard
+# (openstack_dashboard/local/local_settings.d/; distribution packages often
+# link it to /etc/openstack-dashboard/local_settings.d/) on a Horizon whose
+# Python environment has keystone-totp-concat installed, then restart the
+# dashboard. Horizon runs these snippets inside its settings module, after
+# local_settings.py, so the names below extend what is already set.
+
+# The login form that shows the code field when Keystone asks for the code.
+ADD_INSTALLED_APPS = [*ADD_INSTALLED_APPS, 'keystone_totp_concat.horizon']  # noqa: F821
+
+# The password login that tells "code missing or wrong" apart from a wrong
+# password; it replaces openstack_auth's own password plugin.
+AUTHENTICATION_PLUGINS = [  # noqa: F821
+    'keystone_totp_concat.horizon.plugin.PasswordPlugin',
+    *(plugin for plugin in AUTHENTICATION_PLUGINS  # noqa: F821
+      if plugin != 'openstack_auth.plugin.password.PasswordPlugin'),
+]

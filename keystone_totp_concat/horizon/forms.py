@@ -1,0 +1,100 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Horizon's login form with the code field of the user guide.
+
+The code field appears once Keystone said the code is missing or wrong, and
+stays while the user retries. What is typed there is put after the password,
+exactly as if the user had typed it in the password field, so the server
+needs nothing new. The password is never kept between the two tries: the
+user types it again, as on any failed login.
+"""
+
+import collections
+
+from django.core import validators
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+from openstack_auth import forms as auth_forms
+
+from keystone_totp_concat.horizon import errors
+
+CODE_FIELD = 'totp'
+
+
+class _CodeInput(forms.TextInput):
+    """A text box that never echoes a code back into the page."""
+
+    def format_value(self, value):
+        return None
+
+
+class CodeField(forms.CharField):
+    """The 6-digit code; spaces are dropped, anything else but digits is
+    refused before Keystone is asked."""
+
+    default_validators = [validators.RegexValidator(
+        r'^[0-9]*$', _('Enter the digits of the code only.'))]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault('label', _('Authentication code'))
+        kwargs.setdefault('help_text', _('The 6-digit code of your '
+                                         'authenticator app.'))
+        kwargs.setdefault('widget', _CodeInput(attrs={
+            'autocomplete': 'one-time-code', 'inputmode': 'numeric'}))
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        return ''.join(super().to_python(value).split())
+
+
+def _code_required(error):
+    """True when openstack_auth's form error wraps our plugin's exception."""
+    return any(isinstance(e.message, errors.TOTPCodeRequired)
+               for e in error.error_list)
+
+
+class Login(auth_forms.Login):
+    """openstack_auth's ``Login`` plus the code field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if CODE_FIELD in self.data:
+            self.show_code_field()
+
+    def show_code_field(self):
+        """Add the code field right after the password field, and put the
+        cursor in the password field: the user name is already filled in."""
+        if CODE_FIELD in self.fields:
+            return
+        self.fields['username'].widget.attrs.pop('autofocus', None)
+        self.fields['password'].widget.attrs['autofocus'] = 'autofocus'
+        fields = list(self.fields.items())
+        after = [name for name, _field in fields].index('password') + 1
+        fields.insert(after, (CODE_FIELD, CodeField()))
+        self.fields = collections.OrderedDict(fields)
+
+    @sensitive_variables()
+    def clean(self):
+        if CODE_FIELD in self.errors:
+            return self.cleaned_data
+        code = self.cleaned_data.get(CODE_FIELD)
+        if code and self.cleaned_data.get('password'):
+            self.cleaned_data['password'] += code
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if not _code_required(error):
+                raise
+        self.show_code_field()
+        raise forms.ValidationError(errors.REFUSED if code else errors.REMINDER)

@@ -1,0 +1,49 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""openstack_auth plugin: the stock password login, aware of 2FA.
+
+openstack_auth reports every 401 as "Invalid credentials.", which would hide
+from an enrolled user that only the code is missing. This plugin raises
+:class:`~keystone_totp_concat.horizon.errors.TOTPCodeRequired` instead, for
+the login form to act on. Listed first in ``AUTHENTICATION_PLUGINS``.
+"""
+
+from keystoneauth1 import exceptions as ks_exceptions
+from keystoneauth1.identity import v3
+from openstack_auth.plugin import password
+
+from keystone_totp_concat.horizon import errors
+
+
+class _Password(v3.Password):
+    """keystoneauth1's v3 password plugin that tells a missing code apart."""
+
+    def get_auth_ref(self, session, **kwargs):
+        try:
+            return super().get_auth_ref(session, **kwargs)
+        except ks_exceptions.Unauthorized as exc:
+            if errors.asks_for_code(exc):
+                raise errors.TOTPCodeRequired(errors.REMINDER) from None
+            raise
+
+
+class PasswordPlugin(password.PasswordPlugin):
+    """Drop-in for ``openstack_auth.plugin.password.PasswordPlugin``."""
+
+    def get_plugin(self, auth_url=None, username=None, password=None,
+                   user_domain_name=None, **kwargs):
+        if not all((auth_url, username, password)):
+            return None
+        return _Password(auth_url=auth_url, username=username,
+                         password=password,
+                         user_domain_name=user_domain_name, unscoped=True)

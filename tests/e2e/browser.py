@@ -1,0 +1,115 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Headless Chromium driving Horizon's login page, through Selenium.
+
+Debian's ``chromium`` and ``chromedriver`` only: both paths are given, so
+Selenium never looks for (or downloads) a browser or a driver of its own.
+"""
+
+import urllib.parse
+
+from selenium import webdriver
+from selenium.common import exceptions as se_exceptions
+from selenium.webdriver.chrome import service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support import ui
+
+CHROMIUM = '/usr/bin/chromium'
+CHROMEDRIVER = '/usr/bin/chromedriver'
+FLAGS = (
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+    '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync',
+    '--disable-dev-shm-usage', '--window-size=1280,1000',
+)
+PAGE_TIMEOUT = 60
+CODE_FIELD = 'totp'
+
+
+def start_chromium(profile_dir):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS + ('--user-data-dir=%s' % profile_dir,):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(
+        service=service.Service(executable_path=CHROMEDRIVER),
+        options=options)
+    driver.set_page_load_timeout(PAGE_TIMEOUT)
+    return driver
+
+
+class Dashboard:
+    """What a person does and sees on one Horizon, in one browser."""
+
+    def __init__(self, driver, url):
+        self.driver = driver
+        self.url = url
+
+    def path(self):
+        return urllib.parse.urlsplit(self.driver.current_url).path
+
+    def open_login(self):
+        self.driver.get(self.url + '/auth/login/')
+
+    def sign_in(self, password, username=None, code=None):
+        """Fill the login form as it is shown now and submit it."""
+        find = self.driver.find_element
+        if username is not None:
+            field = find(By.NAME, 'username')
+            field.clear()
+            field.send_keys(username)
+        find(By.NAME, 'password').send_keys(password)
+        if code is not None:
+            find(By.NAME, CODE_FIELD).send_keys(code)
+        page = find(By.TAG_NAME, 'html')
+        find(By.ID, 'loginBtn').click()
+        ui.WebDriverWait(self.driver, PAGE_TIMEOUT).until(
+            expected_conditions.staleness_of(page))
+        ui.WebDriverWait(self.driver, PAGE_TIMEOUT).until(
+            lambda d: d.execute_script('return document.readyState')
+            == 'complete')
+
+    def login(self, username, password, code=None):
+        self.open_login()
+        self.sign_in(password, username=username, code=code)
+
+    def code_field(self):
+        """The visible code input, or None."""
+        try:
+            field = self.driver.find_element(By.NAME, CODE_FIELD)
+        except se_exceptions.NoSuchElementException:
+            return None
+        return field if field.is_displayed() else None
+
+    def username_value(self):
+        return self.driver.find_element(
+            By.NAME, 'username').get_attribute('value')
+
+    def errors(self):
+        """Texts of the red alerts on the page."""
+        return [e.text for e in self.driver.find_elements(
+            By.CSS_SELECTOR, '.alert-danger') if e.text]
+
+    def user_menu(self):
+        """The user name in the top bar of the page shown now."""
+        return self.driver.find_element(
+            By.CSS_SELECTOR, '.user-menu').text.strip()
+
+    def logged_in_as(self):
+        """The user name of the session, from a page that needs one; None
+        when Horizon sends the browser back to the login page."""
+        self.driver.get(self.url + '/identity/')
+        if self.path().startswith('/auth/login'):
+            return None
+        return self.user_menu()
