@@ -105,7 +105,8 @@ def translate(exc, auth_url=None):
             % one_line(exc), errors.ERROR)
     if isinstance(exc, (ksa_exc.MissingRequiredOptions, ksa_exc.OptionError,
                         ksa_exc.MissingAuthPlugin, ksa_exc.NoMatchingPlugin,
-                        ksa_exc.AuthorizationFailure, sdk_exc.ConfigException)):
+                        ksa_exc.AuthorizationFailure,
+                        sdk_exc.ConfigException)):
         return errors.CLIError(
             'Cannot authenticate: %s' % one_line(exc), errors.USAGE)
     if isinstance(exc, ksa_exc.HttpError):

@@ -141,14 +141,16 @@ def main(argv=None):
     try:
         return _run(argv)
     except errors.CLIError as exc:
-        failure = exc
-    except KeyboardInterrupt:
+        caught, failure = exc, exc
+    except KeyboardInterrupt as exc:
         print(file=sys.stderr)
+        caught = exc
         failure = errors.CLIError('interrupted', errors.INTERRUPTED)
     except Exception as exc:
+        caught = exc
         failure = errors.CLIError('unexpected %s: %s' % (
             type(exc).__name__, auth.one_line(exc)))
     if debug:
-        traceback.print_exc()
+        traceback.print_exception(caught)
     print('%s: error: %s' % (PROG, failure.message), file=sys.stderr)
     return failure.exit_code

@@ -166,7 +166,8 @@ def test_enable_refuses_when_enrolled_unless_add_device(cloud, home):
     user = cloud.create_user(devices=1)
     first, second = user.secrets[0], c.new_secret()
 
-    refused = run(user_env(cloud, home, user, user.password + user.code(0, -1)),
+    refused = run(user_env(cloud, home, user,
+                           user.password + user.code(0, -1)),
                   'enable', '--secret', second, '--code', c.code_for(second))
     line = assert_one_line_error(refused, 5, second)
     assert 'already enabled' in line and '--add-device' in line
@@ -318,3 +319,24 @@ def test_enrolled_user_without_code_is_told_about_2fa(cloud, home):
 
     line = assert_one_line_error(result, 3, user.password)
     assert 'Two Factor Authentication is enabled' in line
+
+
+def test_clouds_yaml_and_os_cloud(cloud, tmp_path):
+    """The standard OpenStack configuration: a named cloud in clouds.yaml,
+    password+code in it, no OS_* variable at all."""
+    user = cloud.create_user(devices=1)
+    config = tmp_path / '.config' / 'openstack'
+    config.mkdir(parents=True)
+    (config / 'clouds.yaml').write_text(json.dumps({'clouds': {'lab': {
+        'auth': {'auth_url': cloud.url, 'username': user.name,
+                 'password': user.password + user.code(),
+                 'user_domain_id': 'default', 'project_id': user.project_id},
+        'identity_api_version': 3}}}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+    env['HOME'] = str(tmp_path)
+
+    result = run(env, '--os-cloud', 'lab', 'status', '-f', 'json')
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)['user_id'] == user.id
+    assert json.loads(result.stdout)['devices'] == 1

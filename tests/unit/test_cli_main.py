@@ -43,7 +43,8 @@ def no_cloud(monkeypatch, tmp_path):
 
 
 def code(offset_steps):
-    return totp.code_at_step(SECRET, totp.time_step(time.time()) + offset_steps)
+    step = totp.time_step(time.time()) + offset_steps
+    return totp.code_at_step(SECRET, step)
 
 
 @pytest.mark.parametrize('argv,needle', [
@@ -183,3 +184,10 @@ def test_login_shell_lines_survive_eval():
         env={'PATH': os.environ['PATH'], 'OS_PASSWORD': 'pw',
              'OS_CLOUD': 'c', 'OS_USERNAME': 'u', 'OS_PROJECT_ID': 'old'})
     assert result.stdout == "gAAA'$(x)\"; echo no|p1|unset|unset|unset\n"
+
+
+def test_debug_adds_a_traceback(no_cloud, capsys):
+    assert main.main(['--debug', 'status']) == errors.USAGE
+    err = capsys.readouterr().err
+    assert 'Traceback' in err
+    assert err.rstrip().splitlines()[-1].startswith('keystone-totp: error:')
