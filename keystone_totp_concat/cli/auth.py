@@ -23,6 +23,7 @@ import re
 import sys
 
 from keystoneauth1 import exceptions as ksa_exc
+from keystoneauth1 import plugin
 from openstack import exceptions as sdk_exc
 from openstack.config import loader
 
@@ -143,8 +144,9 @@ class Connection:
             url = None
         if not url:
             url = self.session.get_endpoint(
-                interface='auth', min_version='3.0', max_version='3.latest')
-        return url.rstrip('/')
+                interface=plugin.AUTH_INTERFACE, min_version='3.0',
+                max_version='3.latest')
+        return (url or self.auth_url).rstrip('/')
 
     @property
     def access(self):

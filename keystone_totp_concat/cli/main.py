@@ -94,7 +94,9 @@ def _build_parser(config, argv):
     enable.add_argument('--qr-file', metavar='PATH',
                         help='also write the QR code to a .png or .svg file')
     enable.add_argument('--secret', metavar='BASE32',
-                        help='use this secret instead of a new random one')
+                        help='use this secret instead of a new random one '
+                             '(for scripts: other local users can see '
+                             'command lines)')
     enable.add_argument('--code', metavar='CODE',
                         help='validation code (with --secret), no prompt')
     enable.set_defaults(func=enrol.enable)

@@ -106,6 +106,21 @@ def test_enable_with_secret_and_code_turns_2fa_on(cloud, home):
         user, user.password + c.code_for(secret)).status_code == 201
 
 
+def test_enable_with_an_unscoped_token(cloud, home):
+    """No project given: the token has no catalog, so the Identity API is
+    reached through the auth URL."""
+    user = cloud.create_user()
+    secret = c.new_secret()
+    env = user_env(cloud, home, user, user.password)
+    del env['OS_PROJECT_ID']
+
+    result = run(env, 'enable', '--secret', secret, '--code',
+                 c.code_for(secret), '-f', 'json')
+
+    assert result.returncode == 0, result.stderr
+    assert list(stored(cloud, user).values()) == [secret]
+
+
 def test_enable_with_wrong_code_stores_nothing(cloud, home):
     user = cloud.create_user()
     secret = c.new_secret()
