@@ -45,6 +45,38 @@ OPTS = [
         help='Number of digits of a code (RFC 6238 allows 6 to 8). It must '
         'match what the users\' authenticator apps show.',
     ),
+    cfg.IntOpt(
+        'max_failures',
+        default=10,
+        min=1,
+        max=100,
+        help='Consecutive code checks without a successful login after '
+        'which the user\'s code checks are locked for a cool-down, so that '
+        'someone who knows the password cannot try codes until one fits. A '
+        'successful login resets the count. With the defaults of this and '
+        'the two lockout options, an attacker gets at most 90 code guesses '
+        'per user per day (see README, "Replay protection and throttling").',
+    ),
+    cfg.IntOpt(
+        'lockout_duration',
+        default=300,
+        min=1,
+        help='Seconds of the first cool-down after max_failures failed code '
+        'checks. Each further lockout of the same user, without a successful '
+        'login in between, lasts twice as long as the one before, up to '
+        'max_lockout_duration; this escalation is what bounds the guesses per '
+        'day. During a cool-down every login of the user gets the usual '
+        '"Additional authentications steps required." answer.',
+    ),
+    cfg.IntOpt(
+        'max_lockout_duration',
+        default=86400,
+        min=1,
+        help='Upper bound, in seconds, of one cool-down. Lower it and the '
+        'guesses per day rise (about max_failures per max_lockout_duration); '
+        'keystone-totp-manage throttle_reset USER_ID ends a cool-down early '
+        'for a user who has proved who they are.',
+    ),
 ]
 
 

@@ -28,11 +28,14 @@ class Enrolment:
 
     A credential whose secret is unusable still counts as enrolment, so a
     broken blob can never turn 2FA off; its secret is just not in ``secrets``.
+    ``credential_ids[i]`` is the id of the credential holding ``secrets[i]``,
+    which the replay record is keyed on.
     """
 
-    def __init__(self, secrets, credential_count):
+    def __init__(self, secrets, credential_count, credential_ids=()):
         self.secrets = secrets
         self.enrolled = credential_count > 0
+        self.credential_ids = list(credential_ids)
 
 
 def load_enrolment(user_id):
@@ -59,13 +62,14 @@ def load_enrolment(user_id):
             'refusing to authenticate.', {'user': user_id, 'err': failure}
         )
         raise exception.Unauthorized()
-    secrets = []
+    secrets, ids = [], []
     for credential in credentials:
         try:
             secrets.append(totp.normalize_secret(credential.get('blob')))
+            ids.append(credential.get('id'))
         except totp.InvalidSecret as e:
             LOG.warning(
                 'Skipping TOTP credential %(cred)s of user %(user)s: %(why)s.',
                 {'cred': credential.get('id'), 'user': user_id, 'why': e},
             )
-    return Enrolment(secrets, len(credentials))
+    return Enrolment(secrets, len(credentials), ids)

@@ -42,10 +42,17 @@ class TOTPConcatPassword(password.Password):
         # The code is checked before the password: a request without a valid
         # code never reaches the password hash, so it is cheap to refuse and
         # tells nothing about the password.
-        if not verify.check_code(user_info.user_id, enrolment, code):
+        verified = verify.check_code(user_info.user_id, enrolment, code,
+                                     record=False)
+        if not verified:
             raise exception.AdditionalAuthRequired()
         auth_payload['user']['password'] = bare_password
-        return super().authenticate(auth_payload)
+        response = super().authenticate(auth_payload)
+        # Only a code that produced a token is used up; this atomic record
+        # is what refuses the same code on any other request or node.
+        if not verify.record_use(verified):
+            raise exception.AdditionalAuthRequired()
+        return response
 
     @staticmethod
     def _split(user):

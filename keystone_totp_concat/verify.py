@@ -10,14 +10,25 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The one place where a user's TOTP code is checked inside Keystone."""
+"""The one place where a user's TOTP code is checked inside Keystone.
 
+A code is accepted when it is a current code of one of the user's devices
+(constant-time comparison, ``steps_before``/``steps_after`` of clock skew),
+its time step is later than the last one that credential produced a token
+with, and the user's code checks are not locked by the throttle. The replay
+record and the throttle live in Keystone's SQL database (see
+keystone_totp_concat.db), shared by every process and node. When that store
+cannot be read or written, no code is accepted: 2FA fails closed.
+"""
+
+import dataclasses
 import time
 
 import keystone.conf
 from oslo_log import log
 
 from keystone_totp_concat import conf as totp_conf
+from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat import totp
 
 CONF = keystone.conf.CONF
@@ -25,23 +36,139 @@ LOG = log.getLogger(__name__)
 
 totp_conf.register_opts(CONF)
 
+# Replay records are purged only this many steps after they left the
+# acceptance window, so that nodes whose clocks differ by up to five minutes
+# never purge a record another node still needs.
+PURGE_MARGIN_STEPS = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class Verified:
+    """A code that passed check_code: whose, which device, which step."""
+
+    user_id: str
+    credential_id: str
+    step: int
+
 
 def code_length():
     return CONF.totp_concat.code_length
 
 
-def check_code(user_id, enrolment, code):
-    """True when ``code`` is a current code of one of the user's devices."""
+class StoreUnavailable(Exception):
+    """The replay/throttle tables could not be used."""
+
+
+def _store(what, user_id, call, *args):
+    """Run a db_api call; on any failure log it and raise StoreUnavailable.
+
+    Only the exception's class is logged: a driver message may quote SQL
+    parameters or the connection URL.
+    """
+    try:
+        return call(*args)
+    except Exception as e:
+        failure = type(e).__name__
+    LOG.error('TOTP replay/throttle store failed while %(what)s for user '
+              '%(user)s (%(err)s); refusing the code.',
+              {'what': what, 'user': user_id, 'err': failure})
+    raise StoreUnavailable()
+
+
+def check_code(user_id, enrolment, code, record=True):
+    """Return a Verified when ``code`` may log the user in, else None.
+
+    With ``record=False`` the use is not recorded yet: the caller verifies
+    the password first and then calls record_use, so that a code only
+    counts as used once it has produced a token.
+    """
     group = CONF.totp_concat
+    if not totp.is_well_formed(code, group.code_length):
+        # Not a guess at a code, so not counted by the throttle.
+        LOG.info('Missing or malformed TOTP code for user %s.', user_id)
+        return None
+    now = time.time()
     match = totp.find_match(
-        enrolment.secrets,
-        code,
-        time.time(),
-        steps_before=group.steps_before,
-        steps_after=group.steps_after,
+        enrolment.secrets, code, now,
+        steps_before=group.steps_before, steps_after=group.steps_after,
         digits=group.code_length,
     )
+    try:
+        verified = _check_match(user_id, enrolment, match, now)
+    except StoreUnavailable:
+        return None
+    if verified is not None and record and not record_use(verified):
+        return None
+    return verified
+
+
+def _check_match(user_id, enrolment, match, now):
+    group = CONF.totp_concat
+    if match is not None:
+        verified = Verified(user_id, enrolment.credential_ids[match.index],
+                            match.step)
+        last = _store('reading the replay record', user_id,
+                      db_api.last_used_step, user_id, verified.credential_id)
+        if last is not None and verified.step <= last:
+            _log_replay(verified)
+            return None
+    slot = _store('counting a code check', user_id, db_api.count_check,
+                  user_id, now, group.max_failures, group.lockout_duration,
+                  group.max_lockout_duration)
+    if not slot.allowed:
+        LOG.warning('TOTP code of user %(user)s not checked: too many failed '
+                    'codes, code checks locked for %(left)d more seconds.',
+                    {'user': user_id, 'left': slot.locked_until - now})
+        return None
     if match is None:
-        LOG.info('Invalid or missing TOTP code for user %s.', user_id)
+        if slot.locked_until:
+            LOG.warning('Invalid TOTP code for user %(user)s; %(n)d failed '
+                        'code checks in a row, code checks locked for '
+                        '%(secs)d seconds.',
+                        {'user': user_id, 'n': group.max_failures,
+                         'secs': slot.locked_until - int(now)})
+        else:
+            LOG.info('Invalid TOTP code for user %s.', user_id)
+        return None
+    return verified
+
+
+def record_use(verified):
+    """Atomically mark the code's time step used; False if it already was.
+
+    Call it once the rest of the request (the password) has been verified.
+    Exactly one of any number of concurrent calls for the same step, on any
+    node, returns True. It also resets the user's throttle.
+    """
+    try:
+        outcome = _store('recording a used code', verified.user_id,
+                         db_api.record_use, verified.user_id,
+                         verified.credential_id, verified.step)
+    except StoreUnavailable:
         return False
+    if outcome is None:
+        _log_replay(verified)
+        return False
+    if outcome == db_api.INSERTED:
+        _purge(verified.step)
     return True
+
+
+def _purge(step):
+    """Drop replay records that no node's window can reach any more."""
+    group = CONF.totp_concat
+    before = step - group.steps_before - group.steps_after - PURGE_MARGIN_STEPS
+    try:
+        db_api.purge_last_use(before)
+    except Exception as e:
+        # The record stays correct without the purge; the next one retries.
+        LOG.warning('Could not purge old TOTP replay records (%s).',
+                    type(e).__name__)
+
+
+def _log_replay(verified):
+    LOG.warning('TOTP code of user %(user)s refused: time step %(step)d of '
+                'credential %(cred)s or a later one was already used '
+                '(replayed or older code).',
+                {'user': verified.user_id, 'step': verified.step,
+                 'cred': verified.credential_id})

@@ -1,0 +1,190 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Atomic reads and writes of the replay record and the throttle.
+
+Every decision that must hold across processes and nodes is taken by one
+SQL statement on one row: an ``UPDATE ... WHERE`` (a compare-and-set, which
+InnoDB, PostgreSQL and SQLite all apply under a row or database lock and
+re-evaluate against the latest committed row) or an ``INSERT`` that a primary
+key turns into insert-or-fail. Sessions come from Keystone's own oslo.db
+enginefacade, so the tables share ``[database] connection`` and its pool.
+"""
+
+import dataclasses
+
+from keystone.common import sql
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exception
+import sqlalchemy as sa
+
+from keystone_totp_concat.db import models
+from keystone_totp_concat import throttle as policy
+
+# Galera and InnoDB may abort one of two transactions racing for the same
+# rows with a deadlock error; the loser is simply run again, briefly.
+_retry_on_deadlock = oslo_db_api.wrap_db_retry(
+    max_retries=3, retry_interval=0.05, max_retry_interval=0.5,
+    retry_on_deadlock=True,
+)
+
+LAST_USE = models.last_use
+THROTTLE = models.throttle
+
+# What record_use did when it was the request that used the step.
+ADVANCED = 'advanced'  # the credential's record moved to a later step
+INSERTED = 'inserted'  # the credential's first record was written
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckSlot:
+    """The answer of ``count_check``.
+
+    ``allowed`` says whether this code check may go ahead. ``locked_until``
+    is the Unix time until which the user's checks are locked: for a refused
+    check, the running lockout; for an allowed one, non-zero only when this
+    check was the last before a lockout, which a success cancels.
+    """
+
+    allowed: bool
+    locked_until: int = 0
+
+
+# -- Replay record --
+
+def last_used_step(user_id, credential_id):
+    """Highest time step of the credential that produced a token, or None.
+
+    A cheap early answer for a replayed code; ``record_use`` is the one
+    that decides, atomically.
+    """
+    with sql.session_for_read() as session:
+        return session.execute(
+            sa.select(LAST_USE.c.step).where(
+                LAST_USE.c.user_id == user_id,
+                LAST_USE.c.credential_id == credential_id,
+            )
+        ).scalar_one_or_none()
+
+
+@_retry_on_deadlock
+def record_use(user_id, credential_id, step):
+    """Mark ``step`` of the credential used and reset the user's throttle.
+
+    Returns ADVANCED or INSERTED when this call is the one that used the
+    step, ``None`` when that step or a later one was already used
+    (a replay, possibly by a concurrent request on another node).
+    """
+    try:
+        with sql.session_for_write() as session:
+            advanced = session.execute(
+                sa.update(LAST_USE)
+                .where(
+                    LAST_USE.c.user_id == user_id,
+                    LAST_USE.c.credential_id == credential_id,
+                    LAST_USE.c.step < step,
+                )
+                .values(step=step)
+            ).rowcount
+            if not advanced:
+                # First use of this credential, or a replay: the primary key
+                # lets exactly one concurrent INSERT through.
+                session.execute(sa.insert(LAST_USE).values(
+                    user_id=user_id, credential_id=credential_id, step=step))
+            session.execute(
+                sa.update(THROTTLE)
+                .where(THROTTLE.c.user_id == user_id)
+                .values(failures=0, lockouts=0, locked_until=0)
+            )
+    except db_exception.DBDuplicateEntry:
+        return None
+    return ADVANCED if advanced else INSERTED
+
+
+def purge_last_use(before_step):
+    """Delete records whose step left every node's acceptance window.
+
+    Such a record no longer refuses anything: every step a node accepts is
+    later. Called after a first use, in its own transaction, so that the
+    table holds only credentials used recently without a cron job.
+    """
+    with sql.session_for_write() as session:
+        return session.execute(
+            sa.delete(LAST_USE).where(LAST_USE.c.step < before_step)
+        ).rowcount
+
+
+# -- Throttle --
+
+def count_check(user_id, now, max_failures, base, cap):
+    """Count one code check of the user before it is made; see CheckSlot.
+
+    The count goes up before the code is compared, in the same statement
+    that tests the lock, so however many requests race, at most
+    ``max_failures`` checks run per lockout period.
+    """
+    slot = _count_check(user_id, now, max_failures, base, cap)
+    if slot is None:
+        _create_throttle_row(user_id)
+        slot = _count_check(user_id, now, max_failures, base, cap)
+    return slot
+
+
+@_retry_on_deadlock
+def _count_check(user_id, now, max_failures, base, cap):
+    """CheckSlot, or None when the user has no throttle row yet."""
+    with sql.session_for_write() as session:
+        counted = session.execute(
+            sa.update(THROTTLE)
+            .where(THROTTLE.c.user_id == user_id,
+                   THROTTLE.c.locked_until <= now)
+            .values(failures=THROTTLE.c.failures + 1)
+        ).rowcount
+        row = session.execute(
+            sa.select(THROTTLE.c.failures, THROTTLE.c.lockouts,
+                      THROTTLE.c.locked_until)
+            .where(THROTTLE.c.user_id == user_id)
+        ).one_or_none()
+        if row is None:
+            return None
+        if not counted:
+            return CheckSlot(allowed=False, locked_until=row.locked_until)
+        if row.failures < max_failures:
+            return CheckSlot(allowed=True)
+        # The last allowed check: the lockout starts now, so no other
+        # request gets a check while this one is being decided.
+        until = policy.locked_until(now, row.lockouts, base, cap)
+        session.execute(
+            sa.update(THROTTLE)
+            .where(THROTTLE.c.user_id == user_id)
+            .values(failures=0, lockouts=THROTTLE.c.lockouts + 1,
+                    locked_until=until)
+        )
+        return CheckSlot(allowed=True, locked_until=until)
+
+
+@_retry_on_deadlock
+def _create_throttle_row(user_id):
+    try:
+        with sql.session_for_write() as session:
+            session.execute(sa.insert(THROTTLE).values(
+                user_id=user_id, failures=0, lockouts=0, locked_until=0))
+    except db_exception.DBDuplicateEntry:
+        pass  # a concurrent first check created it
+
+
+def reset_throttle(user_id):
+    """Forget the user's failed checks and lockouts (operator command)."""
+    with sql.session_for_write() as session:
+        return session.execute(
+            sa.delete(THROTTLE).where(THROTTLE.c.user_id == user_id)
+        ).rowcount

@@ -1,0 +1,55 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Create and upgrade this package's tables with alembic.
+
+The migrations keep their revision in their own version table, so they
+never mix with Keystone's ``alembic_version`` and Keystone's ``db_sync`` and
+ours can run in either order.
+"""
+
+import os
+
+from alembic import command as alembic_command
+from alembic import config as alembic_config
+from alembic import migration as alembic_migration
+from keystone.common import sql
+
+SCRIPT_LOCATION = os.path.join(os.path.dirname(__file__), 'migrations')
+VERSION_TABLE = 'totp_concat_alembic_version'
+
+
+def _config(connection):
+    config = alembic_config.Config()
+    config.set_main_option('script_location', SCRIPT_LOCATION)
+    config.attributes['connection'] = connection
+    return config
+
+
+def _engine():
+    """The engine of Keystone's ``[database] connection``."""
+    with sql.session_for_write() as session:
+        return session.get_bind()
+
+
+def db_sync(revision='head'):
+    """Upgrade the tables to ``revision`` (the newest by default)."""
+    with _engine().begin() as connection:
+        alembic_command.upgrade(_config(connection), revision)
+
+
+def db_version():
+    """The current revision, or None before the first db_sync."""
+    with _engine().connect() as connection:
+        context = alembic_migration.MigrationContext.configure(
+            connection, opts={'version_table': VERSION_TABLE})
+        return context.get_current_revision()
