@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / 'tools'))
 import local_keystone  # noqa: E402
 
 from tests import cloud as cloud_mod  # noqa: E402
+from tests import databases  # noqa: E402
 
 # Settings of the suite's Keystone: cheap bcrypt so the suite is fast, and
 # Keystone's lockout on so tests can see whether the password hash was hit.
@@ -44,11 +45,19 @@ def output_dir():
 
 
 @pytest.fixture(scope='session')
-def keystone(tmp_path_factory):
-    """One real Keystone (SQLite, uwsgi) for the whole test session."""
+def database_url():
+    """Keystone's database: None (SQLite file) unless KTC_TEST_DB picks
+    MariaDB or PostgreSQL; see tests/databases.py."""
+    with databases.fresh_database(databases.selected()) as url:
+        yield url
+
+
+@pytest.fixture(scope='session')
+def keystone(tmp_path_factory, database_url):
+    """One real Keystone (uwsgi, SQLite or KTC_TEST_DB) for the session."""
     server = local_keystone.LocalKeystone(
         tmp_path_factory.mktemp('keystone'), local_keystone.free_port(),
-        overrides=TEST_OVERRIDES,
+        overrides=TEST_OVERRIDES, database=database_url,
     )
     server.setup()
     server.start()

@@ -15,7 +15,8 @@
 Used by ``make run`` (port 5000, in ``.run/``) and by the functional tests
 (a free port in a temporary directory). It writes a keystone.conf, runs
 ``keystone-manage db_sync / fernet_setup / credential_setup / bootstrap`` and
-serves ``keystone.wsgi.api:application`` with uwsgi.
+``keystone-totp-manage db_sync``, and serves ``keystone.wsgi.api:application``
+with uwsgi.
 """
 
 import argparse
@@ -81,10 +82,9 @@ class LocalKeystone:
         with open(self.conf_file, 'w') as f:
             conf.write(f)
 
-    def manage(self, *args):
+    def manage(self, *args, tool='keystone-manage'):
         subprocess.run(
-            [str(BIN / 'keystone-manage'), '--config-file', str(self.conf_file),
-             *args],
+            [str(BIN / tool), '--config-file', str(self.conf_file), *args],
             check=True, env=self.env(), stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -94,6 +94,8 @@ class LocalKeystone:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.write_config()
         self.manage('db_sync')
+        # This plugin's replay and throttle tables.
+        self.manage('db_sync', tool='keystone-totp-manage')
         for keys in ('fernet_setup', 'receipt_setup', 'credential_setup'):
             self.manage(keys, '--keystone-user', str(os.getuid()),
                         '--keystone-group', str(os.getgid()))

@@ -1,0 +1,175 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Guessing codes is throttled, in state shared by every node.
+
+A dedicated node of the suite's cloud (same database) runs with short
+settings — 3 failures, a 2-second first cool-down, 4 seconds at most — so
+the suite's own Keystone keeps the defaults. Every test uses fresh users.
+"""
+
+import concurrent.futures
+import subprocess
+import threading
+import time
+
+import pytest
+
+from tests import cloud as c
+from tests.conftest import TEST_OVERRIDES
+
+import local_keystone
+
+MAX_FAILURES = 3
+LOCKOUT = 2
+MAX_LOCKOUT = 4
+
+
+@pytest.fixture(scope='module')
+def node(keystone, tmp_path_factory):
+    overrides = dict(TEST_OVERRIDES, totp_concat={
+        'max_failures': MAX_FAILURES,
+        'lockout_duration': LOCKOUT,
+        'max_lockout_duration': MAX_LOCKOUT,
+    })
+    server = local_keystone.LocalKeystone(
+        tmp_path_factory.mktemp('throttle-node'), local_keystone.free_port(),
+        overrides=overrides,
+    )
+    server.join(keystone)
+    server.start(processes=2)
+    yield server
+    server.stop()
+
+
+def login(cloud, node, user, field):
+    return cloud.login_as(user, field, url=node.url)
+
+
+def refused(response):
+    return (response.status_code == 401
+            and response.json() == c.ADDITIONAL_STEPS_BODY)
+
+
+def throttle_row(cloud, user):
+    rows = cloud.sql('SELECT failures, lockouts, locked_until FROM '
+                     'totp_concat_throttle WHERE user_id = :u', u=user.id)
+    return rows[0] if rows else None
+
+
+def fail(cloud, node, user, times):
+    wrong = user.password + c.wrong_code(*user.secrets)
+    for _ in range(times):
+        assert refused(login(cloud, node, user, wrong))
+
+
+def wait_for_unlock(cloud, user):
+    """Sleep until the stored lockout ends (a few seconds at most here)."""
+    delay = throttle_row(cloud, user).locked_until - time.time()
+    assert delay <= MAX_LOCKOUT + 1
+    time.sleep(max(delay, 0) + 0.2)
+
+
+def test_lockout_engages_at_the_configured_count_and_ends(cloud, node):
+    user = cloud.create_user(devices=1)
+    fail(cloud, node, user, MAX_FAILURES)
+    # Locked: even the right code gets the same answer as a wrong one.
+    r = login(cloud, node, user, user.password + user.code(offset_steps=-1))
+    assert refused(r), r.text
+    log = node.log_file.read_text()
+    assert ('TOTP code of user %s not checked: too many failed codes'
+            % user.id) in log
+    wait_for_unlock(cloud, user)
+    r = login(cloud, node, user, user.password + user.code())
+    assert r.status_code == 201, r.text
+
+
+def test_one_failure_fewer_does_not_lock(cloud, node):
+    user = cloud.create_user(devices=1)
+    fail(cloud, node, user, MAX_FAILURES - 1)
+    r = login(cloud, node, user, user.password + user.code())
+    assert r.status_code == 201, r.text
+
+
+def test_a_successful_login_resets_the_count(cloud, node):
+    user = cloud.create_user(devices=1)
+    for offset in (-1, 0):
+        fail(cloud, node, user, MAX_FAILURES - 1)
+        r = login(cloud, node, user, user.password + user.code(offset_steps=offset))
+        assert r.status_code == 201, (offset, r.text)
+    assert tuple(throttle_row(cloud, user)) == (0, 0, 0)
+
+
+def test_missing_codes_are_not_counted_as_guesses(cloud, node):
+    user = cloud.create_user(devices=1)
+    for _ in range(MAX_FAILURES + 2):
+        assert refused(login(cloud, node, user, user.password))
+    r = login(cloud, node, user, user.password + user.code())
+    assert r.status_code == 201, r.text
+
+
+def test_repeated_lockouts_last_longer_up_to_the_cap(cloud, node):
+    user = cloud.create_user(devices=1)
+    durations = []
+    for lockout in range(3):
+        if lockout:
+            wait_for_unlock(cloud, user)
+        fail(cloud, node, user, MAX_FAILURES)
+        before = time.time()
+        row = throttle_row(cloud, user)
+        durations.append(row.locked_until - before)
+    assert row.lockouts == 3
+    # Whole seconds, rounded up: 2, then 4, then capped at 4.
+    assert LOCKOUT - 1 < durations[0] <= LOCKOUT + 1
+    assert 2 * LOCKOUT - 1 < durations[1] <= 2 * LOCKOUT + 1
+    assert MAX_LOCKOUT - 1 < durations[2] <= MAX_LOCKOUT + 1
+
+
+def test_the_lockout_holds_on_every_node(cloud, node):
+    """The suite's Keystone (default settings) refuses the right code of a
+    user the throttle node locked: the state is in the shared database."""
+    user = cloud.create_user(devices=1)
+    fail(cloud, node, user, MAX_FAILURES)
+    r = cloud.login_as(user, user.password + user.code())
+    assert refused(r), r.text
+
+
+def test_concurrent_guesses_cannot_overrun_the_count(cloud, node):
+    """Each check is counted before it is made: of 12 simultaneous wrong
+    codes, exactly MAX_FAILURES are checked and the rest refused unchecked."""
+    user = cloud.create_user(devices=1)
+    wrong = user.password + c.wrong_code(*user.secrets)
+    start = threading.Barrier(12)
+
+    def attempt(_):
+        start.wait()
+        return login(cloud, node, user, wrong)
+
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        assert all(refused(r) for r in pool.map(attempt, range(12)))
+    lines = [x for x in node.log_file.read_text().splitlines() if user.id in x]
+    checked = [x for x in lines if 'Invalid TOTP code for user' in x]
+    unchecked = [x for x in lines if 'not checked: too many' in x]
+    assert (len(checked), len(unchecked)) == (MAX_FAILURES, 12 - MAX_FAILURES)
+    assert throttle_row(cloud, user).lockouts == 1
+
+
+def test_throttle_reset_command_ends_a_lockout(cloud, node):
+    user = cloud.create_user(devices=1)
+    fail(cloud, node, user, MAX_FAILURES)
+    result = subprocess.run(
+        [str(local_keystone.BIN / 'keystone-totp-manage'), '--config-file',
+         str(node.conf_file), 'throttle_reset', user.id],
+        env=node.env(), capture_output=True, text=True, check=True)
+    assert 'unlocked' in result.stdout
+    r = login(cloud, node, user, user.password + user.code())
+    assert r.status_code == 201, r.text

@@ -1,0 +1,153 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The store's atomic operations on a real database, without Keystone's API.
+
+Runs in-process through Keystone's own enginefacade on a fresh SQLite file,
+or on MariaDB/PostgreSQL when KTC_TEST_DB selects one, after the real
+migrations. Threads stand in for concurrent Keystone workers; the
+functional tests repeat the races with real uwsgi processes and nodes.
+"""
+
+import collections
+import concurrent.futures
+import threading
+import uuid
+
+from keystone.common import sql
+import keystone.conf
+import pytest
+import sqlalchemy as sa
+
+from keystone_totp_concat.db import api
+from keystone_totp_concat.db import migration
+from tests import databases
+
+CONF = keystone.conf.CONF
+NOW = 1_800_000_000
+MAX_FAILURES, BASE, CAP = 3, 60, 200
+
+
+@pytest.fixture(scope='module')
+def database(tmp_path_factory):
+    sql.initialize()
+    with databases.fresh_database(databases.selected()) as url:
+        url = url or 'sqlite:///%s' % (
+            tmp_path_factory.mktemp('db') / 'keystone.db')
+        CONF.set_override('connection', url, group='database')
+        sql.cleanup()
+        try:
+            assert migration.db_version() is None
+            migration.db_sync()
+            yield url
+        finally:
+            sql.cleanup()
+            CONF.clear_override('connection', group='database')
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+def count(user_id, now=NOW):
+    return api.count_check(user_id, now, MAX_FAILURES, BASE, CAP)
+
+
+def test_db_sync_creates_the_tables_under_its_own_version_table(database):
+    engine = sa.create_engine(database)
+    try:
+        tables = set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert {'totp_concat_last_use', 'totp_concat_throttle',
+            migration.VERSION_TABLE} <= tables
+    assert 'alembic_version' not in tables  # Keystone's own stays untouched
+    migration.db_sync()  # repeatable
+    assert migration.db_version() == '5b1e2d3c4a01'
+
+
+def test_first_use_inserts_and_later_steps_advance(database):
+    user, cred = new_id(), new_id()
+    assert api.last_used_step(user, cred) is None
+    assert api.record_use(user, cred, 100) == api.INSERTED
+    assert api.record_use(user, cred, 100) is None  # replay
+    assert api.record_use(user, cred, 99) is None  # older code
+    assert api.record_use(user, cred, 101) == api.ADVANCED
+    assert api.last_used_step(user, cred) == 101
+    # Another credential of the same user has its own record.
+    assert api.record_use(user, new_id(), 100) == api.INSERTED
+
+
+def test_checks_are_counted_until_the_lockout(database):
+    user = new_id()
+    slots = [count(user) for _ in range(MAX_FAILURES + 1)]
+    assert [s.allowed for s in slots] == [True] * MAX_FAILURES + [False]
+    # The last allowed check starts the lockout; the next one is refused.
+    assert [s.locked_until for s in slots[:-1]] == [0, 0, NOW + BASE]
+    assert slots[-1].locked_until == NOW + BASE
+    assert count(user, NOW + BASE - 1).allowed is False
+
+
+def test_lockouts_double_up_to_the_cap_and_success_resets(database):
+    user, now, ends = new_id(), NOW, []
+    for _ in range(3):
+        ends.append([count(user, now) for _ in range(MAX_FAILURES)][-1]
+                    .locked_until - now)
+        now += ends[-1]
+    assert ends == [BASE, 2 * BASE, CAP]
+    assert count(user, now).allowed
+    api.record_use(user, new_id(), 5)
+    slots = [count(user, now) for _ in range(MAX_FAILURES)]
+    assert slots[-1].locked_until == now + BASE  # escalation forgotten
+
+
+def test_concurrent_records_of_one_step_let_exactly_one_through(database):
+    user, cred = new_id(), new_id()
+    results = race(20, lambda: api.record_use(user, cred, 500))
+    assert collections.Counter(results) == {api.INSERTED: 1, None: 19}
+    results = race(20, lambda: api.record_use(user, cred, 501))
+    assert collections.Counter(results) == {api.ADVANCED: 1, None: 19}
+
+
+def test_concurrent_checks_never_exceed_the_allowance(database):
+    user = new_id()
+    slots = race(12, lambda: count(user))
+    assert sum(s.allowed for s in slots) == MAX_FAILURES
+
+
+def test_purge_removes_only_records_before_the_step(database):
+    user = new_id()
+    api.record_use(user, 'old', 10)
+    api.record_use(user, 'new', 10_000)
+    api.purge_last_use(5_000)
+    assert api.last_used_step(user, 'old') is None
+    assert api.last_used_step(user, 'new') == 10_000
+
+
+def test_reset_throttle_unlocks(database):
+    user = new_id()
+    for _ in range(MAX_FAILURES):
+        count(user)
+    assert not count(user).allowed
+    assert api.reset_throttle(user) == 1
+    assert count(user).allowed
+
+
+def race(n, call):
+    start = threading.Barrier(n)
+
+    def run(_):
+        start.wait()
+        return call()
+
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
