@@ -73,11 +73,20 @@ def time_step(at):
     return int(at // STEP_SECONDS)
 
 
+class _TOTP(pyotp.TOTP):
+    """pyotp's TOTP with this module's floor for the secret length.
+
+    pyotp 2.10+ refuses secrets under 112 bits; Keystone users enrolled
+    following Keystone's documentation have 80-bit ones and must not be
+    locked out.
+    """
+
+    min_secret_length_bits = MIN_SECRET_BYTES * 8
+
+
 def code_at_step(secret, step, digits=DEFAULT_DIGITS):
     """The code of ``secret`` for time step ``step``."""
-    return pyotp.TOTP(secret, digits=digits, interval=STEP_SECONDS).generate_otp(
-        step
-    )
+    return _TOTP(secret, digits=digits, interval=STEP_SECONDS).generate_otp(step)
 
 
 def window_codes(secret, at, steps_before=1, steps_after=1, digits=DEFAULT_DIGITS):

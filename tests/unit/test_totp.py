@@ -63,6 +63,20 @@ def test_normalize_secret_rejects_unusable_blobs(blob):
         assert blob not in str(e.value)
 
 
+@pytest.mark.parametrize('size', [10, 13, 16, 20, 32])
+def test_codes_match_keystones_own_totp_for_every_accepted_size(size):
+    """Keystone's totp method computes codes with cryptography's TOTP."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.twofactor import totp as crypto_totp
+
+    raw = bytes(range(1, size + 1))
+    secret = totp.normalize_secret(base64.b32encode(raw).decode())
+    reference = crypto_totp.TOTP(raw, 6, hashes.SHA1(), 30)
+    at = 1_800_000_000
+    assert totp.code_at_step(secret, totp.time_step(at)) == (
+        reference.generate(at).decode())
+
+
 def test_generated_secret_is_160_bits_of_base32():
     secret = totp.generate_secret()
     assert len(base64.b32decode(secret)) == 20
