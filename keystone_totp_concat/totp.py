@@ -25,9 +25,9 @@ import pyotp
 
 STEP_SECONDS = 30
 DEFAULT_DIGITS = 6
-# RFC 4226 section 4 requires at least 128 bits and recommends 160; Keystone's
-# own documentation enrols 80-bit secrets, so that is the floor accepted here.
-MIN_SECRET_BYTES = 10
+# RFC 4226 section 4 requires at least 128 bits and recommends 160. Keystone's
+# stock totp method (cryptography's TOTP) and pyotp refuse shorter keys too.
+MIN_SECRET_BYTES = 16
 SECRET_BYTES = 20
 
 
@@ -73,20 +73,11 @@ def time_step(at):
     return int(at // STEP_SECONDS)
 
 
-class _TOTP(pyotp.TOTP):
-    """pyotp's TOTP with this module's floor for the secret length.
-
-    pyotp 2.10+ refuses secrets under 112 bits; Keystone users enrolled
-    following Keystone's documentation have 80-bit ones and must not be
-    locked out.
-    """
-
-    min_secret_length_bits = MIN_SECRET_BYTES * 8
-
-
 def code_at_step(secret, step, digits=DEFAULT_DIGITS):
     """The code of ``secret`` for time step ``step``."""
-    return _TOTP(secret, digits=digits, interval=STEP_SECONDS).generate_otp(step)
+    return pyotp.TOTP(secret, digits=digits, interval=STEP_SECONDS).generate_otp(
+        step
+    )
 
 
 def window_codes(secret, at, steps_before=1, steps_after=1, digits=DEFAULT_DIGITS):

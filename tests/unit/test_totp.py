@@ -44,16 +44,15 @@ def test_six_digit_code_is_the_low_digits_of_the_rfc_vector():
 @pytest.mark.parametrize('blob, expected', [
     ('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'),
     ('gezdgnbvgy3tqojqgezdgnbvgy3tqojq', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'),
-    ('GEZDGNBVGY3TQOJQ', 'GEZDGNBVGY3TQOJQ'),
-    ('GEZDGNBVGY3TQOJQGE======', 'GEZDGNBVGY3TQOJQGE'),
-    ('GEZDGNBVGY3TQOJQGE', 'GEZDGNBVGY3TQOJQGE'),
+    ('GEZDGNBVGY3TQOJQGEZDGNBVGY======', 'GEZDGNBVGY3TQOJQGEZDGNBVGY'),
+    ('GEZDGNBVGY3TQOJQGEZDGNBVGY', 'GEZDGNBVGY3TQOJQGEZDGNBVGY'),
 ])
 def test_normalize_secret_accepts_keystone_base32(blob, expected):
     assert totp.normalize_secret(blob) == expected
 
 
 @pytest.mark.parametrize('blob', [
-    '', 'GEZDGNBV', 'not base32 at all!', 'GEZDGNBVGY3TQOJ1', '０１２３',
+    '', 'GEZDGNBV', 'GEZDGNBVGY3TQOJQGEZDGNBV', 'not base32 at all!', 'GEZDGNBVGY3TQOJ1', '０１２３',
     None, 12345, {'secret': 'GEZDGNBVGY3TQOJQ'}, 'GEZDGNBVGY3TQOJQ\x00',
 ])
 def test_normalize_secret_rejects_unusable_blobs(blob):
@@ -63,7 +62,7 @@ def test_normalize_secret_rejects_unusable_blobs(blob):
         assert blob not in str(e.value)
 
 
-@pytest.mark.parametrize('size', [10, 13, 16, 20, 32])
+@pytest.mark.parametrize('size', [16, 20, 32])
 def test_codes_match_keystones_own_totp_for_every_accepted_size(size):
     """Keystone's totp method computes codes with cryptography's TOTP."""
     from cryptography.hazmat.primitives import hashes
