@@ -72,17 +72,26 @@ class Dashboard:
         find(By.NAME, 'password').send_keys(password)
         if code is not None:
             find(By.NAME, CODE_FIELD).send_keys(code)
-        page = find(By.TAG_NAME, 'html')
-        find(By.ID, 'loginBtn').click()
-        ui.WebDriverWait(self.driver, PAGE_TIMEOUT).until(
-            expected_conditions.staleness_of(page))
-        ui.WebDriverWait(self.driver, PAGE_TIMEOUT).until(
-            lambda d: d.execute_script('return document.readyState')
-            == 'complete')
+        self._submit(find(By.ID, 'loginBtn'))
 
     def login(self, username, password, code=None):
         self.open_login()
         self.sign_in(password, username=username, code=code)
+
+    def _submit(self, button):
+        """Click ``button`` and wait for the next page to be loaded."""
+        page = self.driver.find_element(By.TAG_NAME, 'html')
+        button.click()
+        wait = ui.WebDriverWait(self.driver, PAGE_TIMEOUT)
+        wait.until(expected_conditions.staleness_of(page))
+        wait.until(lambda d: d.execute_script(
+            'return document.readyState') == 'complete')
+
+    def sign_out(self):
+        """"Sign Out" in the user menu of the dashboard page shown now."""
+        find = self.driver.find_element
+        find(By.CSS_SELECTOR, '.user-menu .dropdown-toggle').click()
+        self._submit(find(By.CSS_SELECTOR, '.user-menu form button'))
 
     def code_field(self):
         """The visible code input, or None."""

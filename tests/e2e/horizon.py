@@ -74,12 +74,15 @@ class Horizon:
         env = {k: v for k, v in os.environ.items()
                if k not in ('PYTHONPATH', 'VIRTUAL_ENV', 'PYTHONHOME')}
         static_root = self.workdir / 'static'
+        session_dir = self.workdir / 'sessions'
         static_root.mkdir(parents=True, exist_ok=True)
+        session_dir.mkdir(parents=True, exist_ok=True)
         env.update(
             DJANGO_SETTINGS_MODULE='openstack_dashboard.settings',
             KTC_HORIZON_SECRET_KEY=secrets.token_urlsafe(32),
             KTC_KEYSTONE_URL=self.keystone_url,
             KTC_HORIZON_STATIC_ROOT=str(static_root),
+            KTC_HORIZON_SESSION_DIR=str(session_dir),
             PYTHONWARNINGS='ignore',
         )
         return env

@@ -14,8 +14,10 @@
 
 Copied into the test Horizon as ``openstack_dashboard/local/local_settings.py``
 by tests/e2e/horizon.py; the values of one test session come from the
-environment. Minimal settings of a single-process dashboard: no memcached
-(sessions in signed cookies), static files served by ``runserver --insecure``.
+environment. Minimal settings of a single-process dashboard: no memcached,
+sessions in files (a signed-cookie session would outlive "Sign Out" when a
+late request of the page before refreshes it), static files served by
+``runserver --insecure``.
 The 2FA part is not here: it is etc/horizon/'s snippet, installed the way the
 README tells operators to.
 """
@@ -27,7 +29,8 @@ ALLOWED_HOSTS = ['127.0.0.1']
 SECRET_KEY = os.environ['KTC_HORIZON_SECRET_KEY']
 OPENSTACK_KEYSTONE_URL = os.environ['KTC_KEYSTONE_URL']
 STATIC_ROOT = os.environ['KTC_HORIZON_STATIC_ROOT']
-SESSION_ENGINE = 'django.contrib.sessions.backends.signed_cookies'
+SESSION_ENGINE = 'django.contrib.sessions.backends.file'
+SESSION_FILE_PATH = os.environ['KTC_HORIZON_SESSION_DIR']
 CACHES = {
     'default': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'},
 }
@@ -36,6 +39,8 @@ LOGGING = {
     'disable_existing_loggers': False,
     'handlers': {'console': {'class': 'logging.StreamHandler'}},
     'loggers': {
+        'django.request': {'handlers': ['console'], 'level': 'WARNING'},
+        'django.security': {'handlers': ['console'], 'level': 'WARNING'},
         'openstack_auth': {'handlers': ['console'], 'level': 'INFO'},
         'keystone_totp_concat': {'handlers': ['console'], 'level': 'INFO'},
     },
