@@ -13,18 +13,21 @@
 # keystone-totp-concat on Horizon's login page.
 #
 # Copy this file into the local_settings.d/ directory of the dashboard
-# (openstack_dashboard/local/local_settings.d/; distribution packages often
+# (openstack_dashboard/local/local_settings.d/; some distribution packages
 # link it to /etc/openstack-dashboard/local_settings.d/) on a Horizon whose
 # Python environment has keystone-totp-concat installed, then restart the
 # dashboard. Horizon runs these snippets inside its settings module, after
 # local_settings.py, so the names below extend what is already set.
 
 # The login form that shows the code field when Keystone asks for the code.
-ADD_INSTALLED_APPS = [*ADD_INSTALLED_APPS, 'keystone_totp_concat.horizon']  # noqa: F821
+ADD_INSTALLED_APPS = [
+    *ADD_INSTALLED_APPS,  # noqa: F821
+    'keystone_totp_concat.horizon',
+]
 
 # The password login that tells "code missing or wrong" apart from a wrong
 # password; it replaces openstack_auth's own password plugin.
-AUTHENTICATION_PLUGINS = [  # noqa: F821
+AUTHENTICATION_PLUGINS = [
     'keystone_totp_concat.horizon.plugin.PasswordPlugin',
     *(plugin for plugin in AUTHENTICATION_PLUGINS  # noqa: F821
       if plugin != 'openstack_auth.plugin.password.PasswordPlugin'),

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Keystone's answer that the TOTP code is missing or wrong, as Horizon sees it."""
+"""Keystone's answer "TOTP code missing or wrong", as Horizon sees it."""
 
 from django.utils.translation import gettext_lazy as _
 from openstack_auth import exceptions

@@ -97,4 +97,5 @@ class Login(auth_forms.Login):
             if not _code_required(error):
                 raise
         self.show_code_field()
-        raise forms.ValidationError(errors.REFUSED if code else errors.REMINDER)
+        raise forms.ValidationError(
+            errors.REFUSED if code else errors.REMINDER)

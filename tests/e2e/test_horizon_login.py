@@ -43,7 +43,8 @@ def test_password_alone_shows_code_field_then_code_logs_in(
     assert dashboard.errors() == [REMINDER]
     assert dashboard.code_field() is not None
     assert dashboard.username_value() == user.name
-    dashboard.driver.save_screenshot(str(output_dir / 'horizon-code-field.png'))
+    dashboard.driver.save_screenshot(
+        str(output_dir / 'horizon-code-field.png'))
 
     dashboard.sign_in(user.password, code=user.code())
 
