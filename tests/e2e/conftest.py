@@ -19,6 +19,7 @@ them.
 
 import os
 import pathlib
+import shutil
 
 import pytest
 
@@ -43,6 +44,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _horizon(keystone, tmp_path_factory, extension):
+    """A started Horizon; its log is copied to output_dir when it stops."""
     if not (VENV / 'bin' / 'django-admin').exists():
         pytest.fail('no Horizon virtualenv at %s: run `make test-e2e`' % VENV)
     server = horizon_mod.Horizon(
@@ -53,20 +55,22 @@ def _horizon(keystone, tmp_path_factory, extension):
 
 
 @pytest.fixture(scope='session')
-def horizon(keystone, tmp_path_factory):
+def horizon(keystone, tmp_path_factory, output_dir):
     """Horizon with this project's login extension (etc/horizon/ snippet)."""
     server = _horizon(keystone, tmp_path_factory, extension=True)
     yield server
     server.stop()
+    shutil.copyfile(server.log_file, output_dir / 'horizon.log')
 
 
 @pytest.fixture(scope='session')
-def stock_horizon(keystone, tmp_path_factory, horizon):
+def stock_horizon(keystone, tmp_path_factory, output_dir, horizon):
     """Horizon exactly as released, on the same Keystone. Started after
     ``horizon`` because both share one local_settings.d/."""
     server = _horizon(keystone, tmp_path_factory, extension=False)
     yield server
     server.stop()
+    shutil.copyfile(server.log_file, output_dir / 'horizon-stock.log')
 
 
 @pytest.fixture

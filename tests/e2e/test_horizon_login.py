@@ -34,8 +34,9 @@ def test_code_after_password_logs_in(cloud, dashboard):
 
 
 def test_password_alone_shows_code_field_then_code_logs_in(
-        cloud, dashboard, output_dir):
+        cloud, horizon, dashboard, output_dir):
     user = cloud.create_user(devices=1)
+    code = user.code()
 
     dashboard.login(user.name, user.password)
 
@@ -46,10 +47,13 @@ def test_password_alone_shows_code_field_then_code_logs_in(
     dashboard.driver.save_screenshot(
         str(output_dir / 'horizon-code-field.png'))
 
-    dashboard.sign_in(user.password, code=user.code())
+    dashboard.sign_in(user.password, code=code)
 
     assert dashboard.path() == '/identity/'
     assert dashboard.user_menu() == user.name
+    log = horizon.log_file.read_text()
+    assert user.name in log
+    assert user.password not in log
 
 
 def test_code_field_accepts_a_code_typed_with_spaces(cloud, dashboard):
