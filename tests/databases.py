@@ -38,8 +38,8 @@ SERVERS = {
 def selected():
     kind = os.environ.get(ENV, 'sqlite').lower()
     if kind not in ('sqlite', *SERVERS):
-        raise pytest.UsageError('%s must be sqlite, mysql or postgresql, not %r'
-                                % (ENV, kind))
+        raise pytest.UsageError(
+            '%s must be sqlite, mysql or postgresql, not %r' % (ENV, kind))
     return kind
 
 

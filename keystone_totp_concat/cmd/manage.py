@@ -37,7 +37,8 @@ LOG = log.getLogger(__name__)
 
 def do_db_sync():
     migration.db_sync(CONF.command.revision)
-    print('keystone-totp-concat tables at revision %s' % migration.db_version())
+    print('keystone-totp-concat tables at revision %s'
+          % migration.db_version())
 
 
 def do_db_version():

@@ -23,6 +23,7 @@ import threading
 import time
 
 import pytest
+import requests
 
 from tests import cloud as c
 from tests.conftest import TEST_OVERRIDES
@@ -102,9 +103,10 @@ def test_one_failure_fewer_does_not_lock(cloud, node):
 
 def test_a_successful_login_resets_the_count(cloud, node):
     user = cloud.create_user(devices=1)
-    for offset in (-1, 0):
+    for offset in (0, 1):
         fail(cloud, node, user, MAX_FAILURES - 1)
-        r = login(cloud, node, user, user.password + user.code(offset_steps=offset))
+        field = user.password + user.code(offset_steps=offset)
+        r = login(cloud, node, user, field)
         assert r.status_code == 201, (offset, r.text)
     assert tuple(throttle_row(cloud, user)) == (0, 0, 0)
 
@@ -150,9 +152,13 @@ def test_concurrent_guesses_cannot_overrun_the_count(cloud, node):
     wrong = user.password + c.wrong_code(*user.secrets)
     start = threading.Barrier(12)
 
+    body = c.password_auth(
+        {'name': user.name, 'domain': {'id': user.domain_id}}, wrong)
+
     def attempt(_):
         start.wait()
-        return login(cloud, node, user, wrong)
+        # A connection of its own per request: no pooled socket is shared.
+        return requests.post(node.url + '/auth/tokens', json=body, timeout=60)
 
     with concurrent.futures.ThreadPoolExecutor(12) as pool:
         assert all(refused(r) for r in pool.map(attempt, range(12)))
