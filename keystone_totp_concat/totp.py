@@ -59,7 +59,8 @@ def normalize_secret(blob):
     except (binascii.Error, ValueError):
         raise InvalidSecret('secret is not valid base32') from None
     if len(decoded) < MIN_SECRET_BYTES:
-        raise InvalidSecret('secret is shorter than %d bytes' % MIN_SECRET_BYTES)
+        raise InvalidSecret(
+            'secret is shorter than %d bits' % (MIN_SECRET_BYTES * 8))
     return secret
 
 
