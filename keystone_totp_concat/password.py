@@ -14,17 +14,23 @@
 
 Enabled with ``[auth] password = totp_concat``. Users without a ``totp``
 credential log in exactly as with Keystone's stock password method. Enrolled
-users type the code directly after the password, or send it in a separate
-``passcode`` key of the method's ``user`` object.
+users type the code directly after the password, send it in a separate
+``passcode`` key of the method's ``user`` object, or send it in a ``totp``
+method of the same request.
 """
 
 from keystone.auth import plugins as auth_plugins
 from keystone.auth.plugins import password
-from keystone import exception
+import keystone.conf
 
+from keystone_totp_concat import auth_request
 from keystone_totp_concat import credentials
+from keystone_totp_concat import second_factor
 from keystone_totp_concat import totp
 from keystone_totp_concat import verify
+
+CONF = keystone.conf.CONF
+TOTP_METHOD = 'totp'
 
 
 class TOTPConcatPassword(password.Password):
@@ -38,26 +44,28 @@ class TOTPConcatPassword(password.Password):
         if not enrolment.enrolled:
             return super().authenticate(auth_payload)
 
-        bare_password, code = self._split(auth_payload['user'])
+        paired = TOTP_METHOD in auth_request.requested_methods()
+        bare_password, code = self._split(auth_payload['user'], paired)
+        factor = second_factor.SecondFactor(user_info.user_id, paired)
         # The code is checked before the password: a request without a valid
         # code never reaches the password hash, so it is cheap to refuse and
         # tells nothing about the password.
-        verified = verify.check_code(user_info.user_id, enrolment, code,
-                                     record=False)
-        if not verified:
-            raise exception.AdditionalAuthRequired()
+        factor.check(code, enrolment)
         auth_payload['user']['password'] = bare_password
         response = super().authenticate(auth_payload)
-        # Only a code that produced a token is used up; this atomic record
-        # is what refuses the same code on any other request or node.
-        if not verify.record_use(verified):
-            raise exception.AdditionalAuthRequired()
+        factor.complete()
+        if not paired and TOTP_METHOD in CONF.auth.methods:
+            # The token says the second factor was verified, as if the
+            # totp method had run: MFA rules and services can rely on it.
+            response.response_data['method_names'] = [TOTP_METHOD]
         return response
 
     @staticmethod
-    def _split(user):
-        """Return ``(password, code)`` from the method's ``user`` object."""
+    def _split(user, paired):
+        """Return ``(password, code)`` for this request's form."""
         field = user.get('password')
+        if paired:
+            return field, auth_request.totp_passcode()
         if 'passcode' in user:
             return field, user['passcode']
         return totp.split_field(field, verify.code_length())

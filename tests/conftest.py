@@ -33,6 +33,8 @@ TEST_OVERRIDES = {
         'lockout_failure_attempts': LOCKOUT_ATTEMPTS,
         'lockout_duration': 600,
     },
+    # CADF notifications go to Keystone's log, where tests can read them.
+    'oslo_messaging_notifications': {'driver': 'log'},
 }
 
 
@@ -69,7 +71,8 @@ def keystone(tmp_path_factory, database_url):
 def stock_keystone(keystone, tmp_path_factory):
     """A second node of the same cloud running Keystone's stock password
     method, so tests can compare answers for the very same users."""
-    overrides = dict(TEST_OVERRIDES, auth={'password': 'default'})
+    overrides = dict(TEST_OVERRIDES,
+                     auth={'password': 'default', 'totp': 'default'})
     server = local_keystone.LocalKeystone(
         tmp_path_factory.mktemp('stock-keystone'), local_keystone.free_port(),
         overrides=overrides,

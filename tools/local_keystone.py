@@ -32,6 +32,8 @@ import time
 import urllib.request
 
 BIN = pathlib.Path(sys.executable).parent
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PLUGIN_CONF = ROOT / 'etc/keystone.conf.d/totp-concat.conf'
 ADMIN_PASSWORD = 'admin-secret'
 REGION = 'RegionOne'
 
@@ -64,7 +66,6 @@ class LocalKeystone:
         conf = configparser.RawConfigParser()
         sections = {
             'DEFAULT': {'log_file': str(self.log_file), 'use_stderr': 'false'},
-            'auth': {'password': 'totp_concat'},
             'database': {'connection': self.database},
             'fernet_tokens': {'key_repository': str(self.workdir / 'fernet-keys')},
             'fernet_receipts': {
@@ -72,6 +73,10 @@ class LocalKeystone:
             },
             'credential': {'key_repository': str(self.workdir / 'credential-keys')},
         }
+        shipped = configparser.RawConfigParser()
+        shipped.read(PLUGIN_CONF)
+        for section in shipped.sections():
+            sections.setdefault(section, {}).update(shipped[section])
         for section, values in self.overrides.items():
             sections.setdefault(section, {}).update(values)
         for section, values in sections.items():
@@ -129,7 +134,9 @@ class LocalKeystone:
             # reusing a pooled connection get "connection reset".
             '--add-header', 'Connection: close',
         ]
-        self.process = subprocess.Popen(cmd, env=self.env(),
+        # Run from the work dir: uwsgi puts its cwd on sys.path, and a stale
+        # *.egg-info in a source checkout would hide the entry points.
+        self.process = subprocess.Popen(cmd, env=self.env(), cwd=self.workdir,
                                         start_new_session=True)
         self.wait_ready(timeout)
         return self

@@ -1,0 +1,54 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Audit trail of refused second factors.
+
+A login refused for its code never reaches Keystone's password check, which
+is where Keystone emits its CADF ``authenticate`` failure event; this module
+emits that event instead, and logs who tried from where. Never the code, the
+password or the secret.
+"""
+
+from keystone import exception
+from keystone import notifications
+from oslo_log import log
+from pycadf import cadftaxonomy as taxonomy
+from pycadf import reason
+from pycadf import resource
+
+from keystone_totp_concat import auth_request
+
+LOG = log.getLogger(__name__)
+NOTIFY_OP = 'authenticate'
+NOTIFY_EVENT = '%s.%s' % (notifications.SERVICE, NOTIFY_OP)
+
+
+def refuse(user_id, why):
+    """Log, notify, and return the seed's 401 for the caller to raise."""
+    LOG.warning(
+        'Two Factor Authentication refused for user %(user)s from '
+        '%(addr)s: %(why)s.',
+        {'user': user_id, 'addr': auth_request.remote_addr(), 'why': why},
+    )
+    error = exception.AdditionalAuthRequired()
+    initiator = notifications.build_audit_initiator()
+    initiator.user_id = user_id
+    # Same call Keystone's own auth plugins make for their CADF failures.
+    notifications._send_audit_notification(
+        action=NOTIFY_OP,
+        initiator=initiator,
+        outcome=taxonomy.OUTCOME_FAILURE,
+        target=resource.Resource(typeURI=taxonomy.ACCOUNT_USER),
+        event_type=NOTIFY_EVENT,
+        reason=reason.Reason(str(error), str(error.code)),
+    )
+    return error

@@ -1,0 +1,51 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Keystone ``totp`` method that never accepts a code as the only proof.
+
+Enabled with ``[auth] totp = totp_concat``. Keystone's stock ``totp`` method
+issues a token for a user id and a current code alone: one factor. This one
+counts the code only when the same request also carries the ``password``
+method (which must then succeed too, or no token is issued) or when a valid
+auth receipt of the same user already holds ``password``. The code goes
+through the same verifier, replay record and throttle as the concatenated
+form.
+"""
+
+from keystone.auth import plugins as auth_plugins
+from keystone.auth.plugins import base
+
+from keystone_totp_concat import audit
+from keystone_totp_concat import auth_request
+from keystone_totp_concat import second_factor
+
+METHOD_NAME = 'totp'
+FIRST_FACTOR = 'password'
+
+
+class TOTPConcatTOTP(base.AuthMethodHandler):
+    """The ``totp`` method, hardened: second factor only."""
+
+    def authenticate(self, auth_payload):
+        user_info = auth_plugins.TOTPUserInfo.create(auth_payload, METHOD_NAME)
+        user_id = user_info.user_id
+        paired = FIRST_FACTOR in auth_request.requested_methods()
+        if not (paired
+                or FIRST_FACTOR in auth_request.receipt_methods(user_id)):
+            raise audit.refuse(user_id, 'a TOTP code without a password')
+        factor = second_factor.SecondFactor(user_id, paired)
+        factor.check(user_info.passcode)
+        factor.complete()
+        return base.AuthHandlerResponse(
+            status=True, response_body=None,
+            response_data={'user_id': user_id},
+        )
