@@ -13,6 +13,10 @@
 """Two factors on every login route (issue 6): Keystone's ``totp`` method,
 multi-method requests, MFA rules, receipts and tokens that record ``totp``."""
 
+import json
+import os
+import subprocess
+
 import pytest
 
 import local_keystone
@@ -175,3 +179,33 @@ def test_code_with_a_forged_receipt(cloud):
                         headers={'Openstack-Auth-Receipt': 'gAAAAAforged'})
     assert r.status_code == 401
     assert 'X-Subject-Token' not in r.headers
+
+
+def test_openstack_cli_v3multifactor(cloud, tmp_path):
+    """keystoneauth's own multi-method plugin: password and totp methods."""
+    user = cloud.create_user(devices=1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+    env.update(
+        HOME=str(tmp_path), OS_CLIENT_CONFIG_FILE=str(tmp_path / 'none.yaml'),
+        OS_AUTH_URL=cloud.url, OS_IDENTITY_API_VERSION='3',
+        OS_AUTH_TYPE='v3multifactor', OS_AUTH_METHODS='v3password,v3totp',
+        OS_USERNAME=user.name, OS_PASSWORD=user.password,
+        OS_PASSCODE=user.code(), OS_USER_DOMAIN_ID=user.domain_id,
+        OS_PROJECT_NAME=user.name, OS_PROJECT_DOMAIN_ID=user.domain_id)
+    result = subprocess.run(
+        [str(local_keystone.BIN / 'openstack'), 'token', 'issue', '-f',
+         'json'], env=env, capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    token = json.loads(result.stdout)['id']
+    info = cloud.api('GET', '/auth/tokens',
+                     headers={'X-Subject-Token': token}).json()
+    assert sorted(info['token']['methods']) == ['password', 'totp']
+    assert info['token']['user']['id'] == user.id
+
+    env['OS_PASSCODE'] = c.wrong_code(*user.secrets)
+    result = subprocess.run(
+        [str(local_keystone.BIN / 'openstack'), 'token', 'issue'], env=env,
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode != 0
+    assert 'Traceback' not in result.stderr
