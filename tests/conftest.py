@@ -75,7 +75,7 @@ def stock_keystone(keystone, tmp_path_factory):
                      auth={'password': 'default', 'totp': 'default'})
     server = local_keystone.LocalKeystone(
         tmp_path_factory.mktemp('stock-keystone'), local_keystone.free_port(),
-        overrides=overrides,
+        overrides=overrides, wsgi_module='keystone.wsgi.api:application',
     )
     server.join(keystone)
     server.start(processes=1)

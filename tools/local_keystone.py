@@ -15,8 +15,9 @@
 Used by ``make run`` (port 5000, in ``.run/``) and by the functional tests
 (a free port in a temporary directory). It writes a keystone.conf, runs
 ``keystone-manage db_sync / fernet_setup / credential_setup / bootstrap`` and
-``keystone-totp-manage db_sync``, and serves ``keystone.wsgi.api:application``
-with uwsgi.
+``keystone-totp-manage db_sync``, and serves Keystone with uwsgi through
+``keystone_totp_concat.wsgi:application`` (Keystone's API plus the
+password-change guard), or ``keystone.wsgi.api:application`` for a stock node.
 """
 
 import argparse
@@ -47,12 +48,14 @@ def free_port():
 class LocalKeystone:
     """One Keystone server process tree rooted in ``workdir``."""
 
-    def __init__(self, workdir, port, overrides=None, database=None):
+    def __init__(self, workdir, port, overrides=None, database=None,
+                 wsgi_module='keystone_totp_concat.wsgi:application'):
         self.workdir = pathlib.Path(workdir).resolve()
         self.port = port
         self.url = 'http://127.0.0.1:%d/v3' % port
         self.database = database or 'sqlite:///%s' % (self.workdir / 'keystone.db')
         self.overrides = overrides or {}
+        self.wsgi_module = wsgi_module
         self.conf_file = self.workdir / 'keystone.conf'
         self.log_file = self.workdir / 'keystone.log'
         self.process = None
@@ -125,7 +128,7 @@ class LocalKeystone:
         cmd = [
             str(BIN / 'uwsgi'),
             '--http-socket', '127.0.0.1:%d' % self.port,
-            '--module', 'keystone.wsgi.api:application',
+            '--module', self.wsgi_module,
             '--home', sys.prefix,
             '--master', '--processes', str(processes), '--threads', '1',
             '--lazy-apps', '--die-on-term', '--need-app',

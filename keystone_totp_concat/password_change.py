@@ -1,0 +1,65 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The second factor on Keystone's self-service password change.
+
+``POST /v3/users/{user_id}/password`` takes no token, only the original
+password, so whoever holds just the password could change it (and lock the
+owner out of their account). For enrolled users this guard demands the code
+typed after the original password, exactly as at login, checked before
+Keystone looks at the password; the code is used up by the attempt.
+"""
+
+import re
+
+import flask
+from keystone.server.flask import common as ks_flask
+
+from keystone_totp_concat import credentials
+from keystone_totp_concat import second_factor
+from keystone_totp_concat import totp
+from keystone_totp_concat import verify
+
+PATH = re.compile(r'^/v3/users/(?P<user_id>[^/]+)/password/?$')
+
+
+def install(app):
+    """Add the guard to Keystone's Flask application."""
+    app.before_request(require_code)
+
+
+def require_code():
+    if flask.request.method != 'POST':
+        return
+    match = PATH.match(flask.request.path)
+    if not match:
+        return
+    # The parsed body is cached by Flask: Keystone's handler reads this very
+    # dict, with the code removed from the original password.
+    body = flask.request.get_json(silent=True, force=True)
+    user = body.get('user') if isinstance(body, dict) else None
+    if not isinstance(user, dict) or not isinstance(
+            user.get('original_password'), str):
+        return  # Keystone's own validation answers.
+    user_id = match.group('user_id')
+    enrolment = credentials.load_enrolment(user_id)
+    if not enrolment.enrolled:
+        return
+    # The endpoint takes no token, so there is no RBAC to enforce; Keystone
+    # must be told so before a refusal ends the request here.
+    ks_flask.set_unenforced_ok()
+    original, code = totp.split_field(user['original_password'],
+                                      verify.code_length())
+    factor = second_factor.SecondFactor(user_id, paired=False)
+    factor.check(code, enrolment)
+    factor.complete()
+    user['original_password'] = original
