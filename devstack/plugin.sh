@@ -10,10 +10,13 @@
 # stack install      installs this checkout into Keystone's Python
 #                    environment (setup_develop, with the "server" extra)
 # stack post-config  writes [auth] and [totp_concat] into keystone.conf,
-#                    installs the credential policy, creates this package's
-#                    tables (keystone-totp-manage db_sync) and restarts
-#                    Keystone, which stack.sh started before this phase
-# unstack            takes the plugin's settings and policy file out again
+#                    installs the credential policy, serves Keystone through
+#                    keystone_totp_concat.wsgi:application, creates this
+#                    package's tables (keystone-totp-manage db_sync) and
+#                    restarts Keystone, which stack.sh started before this
+#                    phase
+# unstack            takes the plugin's settings, policy file and WSGI
+#                    module out again
 # clean              the same, and uninstalls the package; its tables live
 #                    in Keystone's database and go with it
 #
@@ -33,6 +36,7 @@ _KEYSTONE_TOTP_CONCAT_OPTIONS=(
     max_lockout_duration:KEYSTONE_TOTP_CONCAT_MAX_LOCKOUT_DURATION
 )
 _KEYSTONE_TOTP_CONCAT_POLICY_FILE=totp-credentials.yaml
+_KEYSTONE_TOTP_CONCAT_WSGI_MODULE=keystone_totp_concat.wsgi:application
 
 
 # install_keystone_totp_concat() - Install into Keystone's environment
@@ -87,6 +91,28 @@ function configure_keystone_totp_concat {
             "$KEYSTONE_TOTP_CONCAT_DIR/etc/policy.d/$_KEYSTONE_TOTP_CONCAT_POLICY_FILE" \
             "$KEYSTONE_CONF_DIR/policy.d/$_KEYSTONE_TOTP_CONCAT_POLICY_FILE"
     fi
+
+    if [[ "$KEYSTONE_TOTP_CONCAT_WSGI" == "True" ]]; then
+        if [[ "${KEYSTONE_DEPLOY:-uwsgi}" == "mod_wsgi" ]]; then
+            warn $LINENO "Keystone runs under Apache: serve $_KEYSTONE_TOTP_CONCAT_WSGI_MODULE by hand for the password-change check"
+        else
+            _keystone_totp_concat_uwsgi_conf
+        fi
+    fi
+}
+
+# _keystone_totp_concat_uwsgi_conf() - Serve Keystone's API through this
+# package's WSGI module, which adds the code check on the self-service
+# password change. DevStack's uwsgi file names Keystone's application as
+# "module" (or, on older branches, as a "wsgi-file" script); the file as
+# DevStack wrote it is kept beside it for unstack.
+function _keystone_totp_concat_uwsgi_conf {
+    local ini=$KEYSTONE_PUBLIC_UWSGI_CONF
+    if [[ "$(iniget "$ini" uwsgi module)" != "$_KEYSTONE_TOTP_CONCAT_WSGI_MODULE" ]]; then
+        cp -p "$ini" "$ini.keystone-totp-concat.orig"
+    fi
+    inidelete "$ini" uwsgi wsgi-file
+    iniset "$ini" uwsgi module "$_KEYSTONE_TOTP_CONCAT_WSGI_MODULE"
 }
 
 # init_keystone_totp_concat() - Create or upgrade the replay and throttle
@@ -111,12 +137,20 @@ function restart_keystone_for_totp_concat {
 
 # cleanup_keystone_totp_concat() - Take out what configure wrote: the
 # [auth] password and totp options, "totp" in [auth] methods, the
-# [totp_concat] options and the policy file. Keystone is back to its stock
+# [totp_concat] options, the policy file and the uwsgi module. Keystone is back to its stock
 # password method; enrolled users log in with the password alone.
 function cleanup_keystone_totp_concat {
     local methods option
+    local uwsgi_orig=$KEYSTONE_PUBLIC_UWSGI_CONF.keystone-totp-concat.orig
 
     rm -f "$KEYSTONE_CONF_DIR/policy.d/$_KEYSTONE_TOTP_CONCAT_POLICY_FILE"
+    if [[ -d "$KEYSTONE_CONF_DIR/policy.d" ]]; then
+        rmdir --ignore-fail-on-non-empty "$KEYSTONE_CONF_DIR/policy.d"
+    fi
+    if [[ -f "$uwsgi_orig" && -f "$KEYSTONE_PUBLIC_UWSGI_CONF" ]]; then
+        mv "$uwsgi_orig" "$KEYSTONE_PUBLIC_UWSGI_CONF"
+    fi
+    rm -f "$uwsgi_orig"
     [[ -f "$KEYSTONE_CONF" ]] || return 0
 
     inidelete "$KEYSTONE_CONF" auth password

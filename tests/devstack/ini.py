@@ -22,7 +22,7 @@ import sys
 
 
 def _load(path):
-    parser = configparser.RawConfigParser()
+    parser = configparser.RawConfigParser(delimiters=('=',), strict=False)
     parser.read(path)
     return parser
 

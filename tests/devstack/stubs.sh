@@ -54,6 +54,10 @@ function die {
     exit 1
 }
 
+function warn {
+    _record warn "$@"
+}
+
 function echo_summary {
     echo "$*"
 }
