@@ -171,29 +171,32 @@ DEMO_HELP = """
 Keystone with the totp_concat plugin is running on {url}
 (config: {conf}, log: {log}). Ctrl-C stops it.
 
-In another shell, as the admin (password {admin_password}):
+The admin is admin / {admin_password}; the demo user is demo /
+{demo_password} in project demo. In another shell, as demo:
 
   source {venv}/bin/activate
   export OS_AUTH_URL={url} OS_IDENTITY_API_VERSION=3 \\
-         OS_USERNAME=admin OS_PASSWORD={admin_password} OS_PROJECT_NAME=admin \\
+         OS_USERNAME=demo OS_PASSWORD={demo_password} OS_PROJECT_NAME=demo \\
          OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
 
-The demo user is demo / {demo_password} in project demo. Enrol it in 2FA
-with an authenticator app (Keystone's own totp credential format):
+Enable Two Factor Authentication (scan the QR code with an authenticator
+app, then type the 6-digit code it shows):
 
-  SECRET=$(python -c 'import pyotp; print(pyotp.random_base32(32))')
-  openstack credential create --type totp demo "$SECRET"
-  python -c "import pyotp; print(pyotp.TOTP('$SECRET').provisioning_uri('demo@Default', issuer_name='Keystone'))"
-  # scan that URI as a QR code, or type $SECRET into the app
+  keystone-totp enable
 
-Log in with the code typed directly after the password:
+From then on the code goes directly after the password. With the openstack
+CLI (it asks for the code):
 
-  CODE=$(python -c "import pyotp; print(pyotp.TOTP('$SECRET').now())")
+  openstack --os-auth-type v3passwordtotp token issue
+
+or the raw Identity API (replace 123456 with the current code):
+
   curl -si {url}/auth/tokens -H 'Content-Type: application/json' -d '{{"auth":
     {{"identity": {{"methods": ["password"], "password": {{"user": {{"name": "demo",
-    "domain": {{"id": "default"}}, "password": "{demo_password}'$CODE'"}}}}}}}}}}'
+    "domain": {{"id": "default"}}, "password": "{demo_password}123456"}}}}}}}}}}'
 
-Without the code the answer is 401 "Additional authentications steps required.".
+Without a valid code the answer is 401 "Additional authentications steps
+required.". README.md, "Enable Two Factor Authentication", has the details.
 """
 
 
