@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import contextlib
 import os
 import pathlib
 import sys
@@ -67,20 +68,32 @@ def keystone(tmp_path_factory, database_url):
     server.stop()
 
 
-@pytest.fixture(scope='session')
-def stock_keystone(keystone, tmp_path_factory):
-    """A second node of the same cloud running Keystone's stock password
-    method, so tests can compare answers for the very same users."""
-    overrides = dict(TEST_OVERRIDES,
-                     auth={'password': 'default', 'totp': 'default'})
+@contextlib.contextmanager
+def another_node(keystone, tmp_path_factory, name, processes=1,
+                 overrides=None, **kwargs):
+    """Start another node of the suite's cloud: same database, same keys,
+    the suite's settings updated with ``overrides``."""
     server = local_keystone.LocalKeystone(
-        tmp_path_factory.mktemp('stock-keystone'), local_keystone.free_port(),
-        overrides=overrides, wsgi_module='keystone.wsgi.api:application',
+        tmp_path_factory.mktemp(name), local_keystone.free_port(),
+        overrides=dict(TEST_OVERRIDES, **(overrides or {})), **kwargs,
     )
     server.join(keystone)
-    server.start(processes=1)
-    yield server
-    server.stop()
+    server.start(processes=processes)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope='session')
+def stock_keystone(keystone, tmp_path_factory):
+    """A node running Keystone's stock password and totp methods and WSGI
+    application, so tests can compare answers for the very same users."""
+    with another_node(
+            keystone, tmp_path_factory, 'stock-keystone',
+            overrides={'auth': {'password': 'default', 'totp': 'default'}},
+            wsgi_module='keystone.wsgi.api:application') as server:
+        yield server
 
 
 @pytest.fixture(scope='session')

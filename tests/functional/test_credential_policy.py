@@ -16,10 +16,9 @@ own totp credential but cannot read its secret back."""
 import pytest
 import requests
 
-import local_keystone
 from tests import cloud as c
+from tests.conftest import another_node
 from tests.conftest import ROOT
-from tests.conftest import TEST_OVERRIDES
 
 POLICY = ROOT / 'etc/policy.d/totp-credentials.yaml'
 
@@ -27,15 +26,10 @@ POLICY = ROOT / 'etc/policy.d/totp-credentials.yaml'
 @pytest.fixture(scope='module')
 def policy_keystone(keystone, tmp_path_factory):
     """A node of the suite's cloud that loads the shipped policy file."""
-    overrides = dict(TEST_OVERRIDES,
-                     oslo_policy={'policy_file': str(POLICY)})
-    node = local_keystone.LocalKeystone(
-        tmp_path_factory.mktemp('policy-keystone'),
-        local_keystone.free_port(), overrides=overrides)
-    node.join(keystone)
-    node.start(processes=1)
-    yield node
-    node.stop()
+    with another_node(keystone, tmp_path_factory, 'policy-keystone',
+                      overrides={'oslo_policy': {
+                          'policy_file': str(POLICY)}}) as node:
+        yield node
 
 
 def user_token(cloud, user, url):

@@ -25,7 +25,7 @@ import pytest
 import requests
 
 from tests import cloud as c
-from tests.conftest import TEST_OVERRIDES
+from tests.conftest import another_node
 
 import local_keystone
 
@@ -33,14 +33,9 @@ import local_keystone
 @pytest.fixture(scope='module')
 def second_node(keystone, tmp_path_factory):
     """Another node of the same cloud: same database, same keys."""
-    server = local_keystone.LocalKeystone(
-        tmp_path_factory.mktemp('replay-node'), local_keystone.free_port(),
-        overrides=TEST_OVERRIDES,
-    )
-    server.join(keystone)
-    server.start(processes=4)
-    yield server
-    server.stop()
+    with another_node(keystone, tmp_path_factory, 'replay-node',
+                      processes=4) as server:
+        yield server
 
 
 def refused(response):

@@ -26,7 +26,7 @@ import pytest
 import requests
 
 from tests import cloud as c
-from tests.conftest import TEST_OVERRIDES
+from tests.conftest import another_node
 
 import local_keystone
 
@@ -37,19 +37,14 @@ MAX_LOCKOUT = 4
 
 @pytest.fixture(scope='module')
 def node(keystone, tmp_path_factory):
-    overrides = dict(TEST_OVERRIDES, totp_concat={
+    overrides = {'totp_concat': {
         'max_failures': MAX_FAILURES,
         'lockout_duration': LOCKOUT,
         'max_lockout_duration': MAX_LOCKOUT,
-    })
-    server = local_keystone.LocalKeystone(
-        tmp_path_factory.mktemp('throttle-node'), local_keystone.free_port(),
-        overrides=overrides,
-    )
-    server.join(keystone)
-    server.start(processes=2)
-    yield server
-    server.stop()
+    }}
+    with another_node(keystone, tmp_path_factory, 'throttle-node',
+                      processes=2, overrides=overrides) as server:
+        yield server
 
 
 def login(cloud, node, user, field):
