@@ -5,7 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv run test genconfig clean horizon-venv browser test-e2e
+.PHONY: venv run test genconfig clean horizon-venv browser test-e2e \
+	test-cluster bench
 
 venv: $(VENV)/.installed
 
@@ -41,6 +42,18 @@ browser:
 
 test-e2e: venv horizon-venv browser
 	KTC_E2E=1 KTC_HORIZON_VENV=$(HZ_VENV) $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+# Two Keystone nodes on one MariaDB database under load (tests/cluster/);
+# KTC_CLUSTER_DB=postgresql for PostgreSQL. Needs the server on 127.0.0.1.
+test-cluster: venv
+	KTC_CLUSTER=1 $(BIN)/pytest tests/cluster $(PYTEST_ARGS)
+
+# Side-by-side benchmark with stock Keystone (bench/): ~8 minutes on two
+# cores; writes bench/results/. Not part of CI: timings need a quiet machine.
+BENCH_ARGS ?=
+bench: venv
+	$(BIN)/pip install --quiet -c constraints.txt -r bench/requirements.txt
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 genconfig: venv
 	$(BIN)/oslo-config-generator --config-file etc/oslo-config-generator/keystone-totp-concat.conf

@@ -1,0 +1,456 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Benchmark this plugin side by side with stock Keystone (``make bench``).
+
+Two uwsgi Keystones (several processes each) share one fresh MariaDB or
+PostgreSQL database on 127.0.0.1, keys and users: one node runs this
+package's ``password`` method (and its ``totp`` method once installed), the
+other Keystone's stock methods. Users are created through the API with
+Keystone's default bcrypt cost, so every password check costs what it costs
+in production. Latency scenarios run one request at a time, interleaved in a
+random order each round, so that noise from the machine hits all of them
+alike; throughput runs alternate stock and plugin at 1, 4 and 16 clients.
+Results go to bench/results/ (JSON, Markdown, PNG).
+"""
+
+import argparse
+import datetime
+import importlib.metadata
+import itertools
+import math
+import os
+import pathlib
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent import futures
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from bench import codes
+from bench import report
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tools'))
+
+import local_keystone  # noqa: E402
+
+from tests import cloud as cloud_mod  # noqa: E402
+from tests import databases  # noqa: E402
+
+METHODS = 'password,token,totp,application_credential'
+CLIENTS = (1, 4, 16)
+WRONG_CODES_PER_USER = 5  # well below the throttle's 10 failures in a row
+
+
+def has_totp_method():
+    """Whether this package provides the hardened ``totp`` method (issue 6)."""
+    return bool(importlib.metadata.entry_points(
+        group='keystone.auth.totp', name='totp_concat'))
+
+
+def scoped(user):
+    return {'project': {'id': user.project_id}}
+
+
+def password_body(user, field):
+    ref = {'name': user.name, 'domain': {'id': user.domain_id}}
+    return cloud_mod.password_auth(ref, field, scope=scoped(user))
+
+
+def native_body(user, code):
+    """Keystone's own multi-method request: password and totp methods."""
+    ref = {'name': user.name, 'domain': {'id': user.domain_id}}
+    return {'auth': {
+        'identity': {
+            'methods': ['password', 'totp'],
+            'password': {'user': dict(ref, password=user.password)},
+            'totp': {'user': dict(ref, passcode=code)},
+        },
+        'scope': scoped(user),
+    }}
+
+
+class Cycle:
+    """Thread-safe endless round-robin over a list."""
+
+    def __init__(self, items):
+        self._items = itertools.cycle(items)
+        self._lock = threading.Lock()
+
+    def next(self):
+        with self._lock:
+            return next(self._items)
+
+
+class Bench:
+    def __init__(self, args, workdir):
+        self.args = args
+        self.workdir = workdir
+        self.notes = []
+        self.errors = 0
+        self.totp_method = has_totp_method()
+        self.local = threading.local()
+
+    # -- set-up --
+
+    def start_nodes(self, database):
+        auth = {'methods': METHODS}
+        plugin_auth = dict(auth, password='totp_concat',
+                           totp='totp_concat' if self.totp_method else 'default')
+        self.plugin = local_keystone.LocalKeystone(
+            self.workdir / 'plugin', local_keystone.free_port(),
+            overrides={'auth': plugin_auth}, database=database)
+        self.plugin.setup()
+        self.stock = local_keystone.LocalKeystone(
+            self.workdir / 'stock', local_keystone.free_port(),
+            overrides={'auth': dict(auth, password='default', totp='default')})
+        self.stock.join(self.plugin)
+        for node in (self.plugin, self.stock):
+            node.start(processes=self.args.processes)
+
+    def cloud(self):
+        if not hasattr(self.local, 'cloud'):
+            self.local.cloud = cloud_mod.Cloud(
+                self.plugin, local_keystone.ADMIN_PASSWORD)
+        return self.local.cloud
+
+    def http(self):
+        if not hasattr(self.local, 'http'):
+            self.local.http = requests.Session()
+        return self.local.http
+
+    def new_user(self, enrolled):
+        """A user with a project role, enrolled with one device if asked."""
+        return self.cloud().create_user(devices=1 if enrolled else 0)
+
+    def create_users(self):
+        a = self.args
+        # Each enrolled device yields 2 codes at once and 1 per 30 s step.
+        wrong = math.ceil(a.samples * 1.2 / WRONG_CODES_PER_USER)
+        wanted = [False] * a.plain_users + [True] * (a.enrolled_users + wrong)
+        with futures.ThreadPoolExecutor(4) as pool:
+            users = list(pool.map(self.new_user, wanted))
+        # Keystone writes last_active_at on a user's first login of the day;
+        # do it for all now, so no measured login is anyone's first.
+        users_table = sa.table('user', sa.column('last_active_at'))
+        with self.cloud().db.begin() as conn:
+            conn.execute(sa.update(users_table).values(
+                last_active_at=datetime.datetime.now(datetime.timezone.utc).date()))
+        self.plain = Cycle(users[:a.plain_users])
+        enrolled = users[a.plain_users:a.plain_users + a.enrolled_users]
+        self.book = codes.CodeBook([(u, u.secrets[0]) for u in enrolled])
+        self.native_stock_users = Cycle(enrolled)
+        self.wrong_code_users = Cycle(
+            users[a.plain_users + a.enrolled_users:] * WRONG_CODES_PER_USER)
+
+    # -- requests: each returns (node, body, expected status) --
+
+    def stock_login(self):
+        user = self.plain.next()
+        return self.stock, password_body(user, user.password), 201
+
+    def plugin_plain_login(self):
+        user = self.plain.next()
+        return self.plugin, password_body(user, user.password), 201
+
+    def enrolled_login(self):
+        user, code, _ = self.book.take()
+        return self.plugin, password_body(user, user.password + code), 201
+
+    def native_plugin_login(self):
+        user, code, _ = self.book.take()
+        return self.plugin, native_body(user, code), 201
+
+    def native_stock_login(self):
+        user = self.native_stock_users.next()
+        # Stock totp accepts the current and the previous step, any number
+        # of times: it has no replay protection.
+        return self.stock, native_body(user, cloud_mod.code_for(user.secrets[0])), 201
+
+    def wrong_code(self):
+        user = self.wrong_code_users.next()
+        code = cloud_mod.wrong_code(user.secrets[0])
+        return self.plugin, password_body(user, user.password + code), 401
+
+    def stock_unknown_user(self):
+        user = self.plain.next()
+        body = password_body(user, user.password)
+        body['auth']['identity']['password']['user']['name'] += '-unknown'
+        return self.stock, body, 401
+
+    def stock_wrong_password(self):
+        user = self.plain.next()
+        return self.stock, password_body(user, 'not-' + user.password), 401
+
+    def scenarios(self):
+        """name -> (label, request maker); the first one is the baseline."""
+        table = {
+            'stock_password': ('stock: password, non-enrolled user',
+                               self.stock_login),
+            'plugin_non_enrolled': ('plugin: password, non-enrolled user',
+                                    self.plugin_plain_login),
+            'plugin_enrolled': ('plugin: password+code in one field',
+                                self.enrolled_login),
+            'stock_native_password_totp': (
+                'stock: methods [password, totp]', self.native_stock_login),
+        }
+        if self.totp_method:
+            table['plugin_native_password_totp'] = (
+                'plugin: methods [password, totp]', self.native_plugin_login)
+        else:
+            self.notes.append(
+                'This package\'s totp method (issue 6) is not installed: '
+                'methods [password, totp] measured on the stock node only.')
+        table['plugin_wrong_code'] = ('plugin: wrong code, enrolled user',
+                                      self.wrong_code)
+        table['stock_wrong_password'] = (
+            'stock: wrong password, non-enrolled user',
+            self.stock_wrong_password)
+        table['stock_unknown_user'] = (
+            'stock: unknown user name (Keystone\'s cheapest 401)',
+            self.stock_unknown_user)
+        return table
+
+    # -- measuring --
+
+    def post(self, node, body):
+        return self.http().post(node.url + '/auth/tokens', json=body,
+                                timeout=120)
+
+    def timed(self, make_request):
+        """Seconds one request took, or None when its status was wrong."""
+        node, body, expected = make_request()
+        start = time.perf_counter()
+        r = self.post(node, body)
+        elapsed = time.perf_counter() - start
+        if r.status_code != expected:
+            self.errors += 1
+            return None
+        return elapsed
+
+    def latency(self, scenarios):
+        samples = {name: [] for name in scenarios}
+        order = list(scenarios)
+        rng = random.Random(8)
+        warmup = 3 * self.args.processes
+        for i in range(warmup + self.args.samples):
+            rng.shuffle(order)
+            for name in order:
+                elapsed = self.timed(scenarios[name][1])
+                if i >= warmup and elapsed is not None:
+                    samples[name].append(elapsed)
+        return samples
+
+    def throughput(self, node, make_request, clients):
+        """Successful logins per second of ``clients`` threads, and the
+        node's CPU seconds per login (robust to other load on the machine)."""
+        cpu = tree_cpu_seconds(node.process.pid)
+        start = time.perf_counter() + 0.5
+        deadline = start + self.args.duration
+        done = []
+
+        def client():
+            ok = 0
+            time.sleep(max(0, start - time.perf_counter()))
+            while time.perf_counter() < deadline:
+                if self.timed(make_request) is not None:
+                    ok += 1
+            done.append((ok, time.perf_counter()))
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        ok = sum(ok for ok, _ in done)
+        cpu = tree_cpu_seconds(node.process.pid) - cpu
+        return ok / (max(e for _, e in done) - start), cpu / max(ok, 1)
+
+    def throughputs(self):
+        rows = []
+        for clients in CLIENTS:
+            runs = {'stock': [], 'enrolled': []}
+            cpu = {'stock': [], 'enrolled': []}
+            for r in range(self.args.rounds):
+                pair = [('stock', self.stock, self.stock_login),
+                        ('enrolled', self.plugin, self.enrolled_login)]
+                for name, node, make in (pair if r % 2 == 0 else pair[::-1]):
+                    rate, cpu_per_login = self.throughput(node, make, clients)
+                    runs[name].append(round(rate, 3))
+                    cpu[name].append(round(cpu_per_login * 1000, 2))
+            stock = statistics.fmean(runs['stock'])
+            enrolled = statistics.fmean(runs['enrolled'])
+            stock_cpu = statistics.fmean(cpu['stock'])
+            enrolled_cpu = statistics.fmean(cpu['enrolled'])
+            rows.append({'clients': clients, 'stock_per_s': round(stock, 3),
+                         'enrolled_per_s': round(enrolled, 3),
+                         'ratio': round(enrolled / stock, 4),
+                         'stock_cpu_ms': round(stock_cpu, 2),
+                         'enrolled_cpu_ms': round(enrolled_cpu, 2),
+                         'cpu_ratio': round(enrolled_cpu / stock_cpu, 4),
+                         'runs': runs, 'cpu_ms_per_login': cpu})
+        return rows
+
+    # -- facts for the report --
+
+    def environment(self):
+        cloud = self.cloud()
+        hashed = cloud.sql('SELECT password_hash FROM password '
+                           'WHERE password_hash IS NOT NULL LIMIT 1')[0][0]
+        version = cloud.sql('SELECT version()')[0][0]
+        with open('/proc/cpuinfo') as f:
+            cpu = next((line.split(':', 1)[1].strip() for line in f
+                        if line.startswith('model name')), platform.machine())
+        return {
+            'cpu': cpu,
+            'cores': os.cpu_count(),
+            'loadavg': '%.2f' % os.getloadavg()[0],
+            'keystone': importlib.metadata.version('keystone'),
+            'processes': self.args.processes,
+            'database': '%s %s' % (self.args.db, version.split(' ')[0]),
+            # "$2b$12$...": only the cost field is kept, never the hash.
+            'bcrypt_cost': hashed.split('$')[2],
+            'totp_method': 'totp_concat' if self.totp_method else 'default',
+        }
+
+    def tracebacks(self):
+        count = 0
+        for node in (self.plugin, self.stock):
+            for log in (node.log_file, node.workdir / 'uwsgi.log'):
+                if log.exists():
+                    count += log.read_text(errors='replace').count('Traceback')
+        return count
+
+
+def tree_cpu_seconds(pid):
+    """User+system CPU seconds of a process and its children (uwsgi's
+    master and workers, which live as long as the node)."""
+    ticks = os.sysconf('SC_CLK_TCK')
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            with open('/proc/%d/stat' % current) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+            with open('/proc/%d/task/%d/children' % (current, current)) as f:
+                pids += [int(c) for c in f.read().split()]
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--db', choices=sorted(databases.SERVERS), default='mysql',
+                   help='SQL server on 127.0.0.1 (see tests/databases.py)')
+    p.add_argument('--samples', type=int, default=100,
+                   help='measured requests per latency scenario')
+    p.add_argument('--processes', type=int, default=4,
+                   help='uwsgi processes per Keystone node')
+    p.add_argument('--duration', type=float, default=10,
+                   help='seconds of each throughput run')
+    p.add_argument('--rounds', type=int, default=2,
+                   help='throughput runs per node and client count')
+    p.add_argument('--plain-users', type=int, default=20)
+    p.add_argument('--enrolled-users', type=int, default=150)
+    p.add_argument('--out', type=pathlib.Path, default=ROOT / 'bench' / 'results')
+    return p.parse_args(argv)
+
+
+def run(args, database, workdir):
+    bench = Bench(args, workdir)
+    began = time.monotonic()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    try:
+        bench.start_nodes(database)
+        bench.create_users()
+        print('%d users ready after %.0f s' % (
+            args.plain_users + args.enrolled_users, time.monotonic() - began),
+            flush=True)
+        scenarios = bench.scenarios()
+        samples = bench.latency(scenarios)
+        print('latency done after %.0f s' % (time.monotonic() - began), flush=True)
+        throughput = bench.throughputs()
+        environment = bench.environment()
+    finally:
+        for node in (bench.plugin, bench.stock):
+            node.stop()
+    baseline = next(iter(scenarios))
+    latency = {}
+    for name, (label, _) in scenarios.items():
+        stats = report.summarize(samples[name])
+        base = report.summarize(samples[baseline])
+        stats.update(label=label, node=label.split(':')[0],
+                     median_ratio=round(stats['median_ms'] / base['median_ms'], 4),
+                     p95_ratio=round(stats['p95_ms'] / base['p95_ms'], 4))
+        latency[name] = stats
+    results = {
+        'command': ' '.join(['python -m bench.run', *sys.argv[1:]]),
+        'started': started.strftime('%Y-%m-%d %H:%M'),
+        'duration_s': round(time.monotonic() - began, 1),
+        'environment': environment,
+        'baseline': baseline,
+        'latency': latency,
+        'throughput': throughput,
+        'rounds': args.rounds,
+        'run_seconds': args.duration,
+        'keystone_floor_ratio': round(
+            latency['stock_unknown_user']['median_ms']
+            / latency['stock_wrong_password']['median_ms'], 4),
+        'targets': {
+            'enrolled_login': report.check(
+                latency['plugin_enrolled']['median_ratio'], 1.03, True),
+            'non_enrolled_login': report.check(
+                latency['plugin_non_enrolled']['median_ratio'], 1.02, True),
+            'rejected_wrong_code': report.check(
+                latency['plugin_wrong_code']['median_ms']
+                / latency['stock_wrong_password']['median_ms'], 0.05, True),
+            'throughput_16_clients': report.check(
+                throughput[-1]['ratio'], 0.97, False),
+        },
+        'errors': bench.errors,
+        'code_waits': bench.book.waits,
+        'tracebacks': bench.tracebacks(),
+        'notes': bench.notes,
+        'samples_ms': {n: [round(s * 1000, 2) for s in v]
+                       for n, v in samples.items()},
+    }
+    return results, samples
+
+
+def main(argv=None):
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        with databases.fresh_database(args.db) as database, \
+                tempfile.TemporaryDirectory(prefix='ktc-bench-') as tmp:
+            results, samples = run(args, database, pathlib.Path(tmp))
+    except pytest.skip.Exception as e:
+        sys.exit('bench: %s' % e.msg)
+    report.write_json(args.out / 'results.json', results)
+    report.write_markdown(args.out / 'results.md', results)
+    report.write_chart(args.out / 'latency.png', results, samples)
+    print((args.out / 'results.md').read_text())
+
+
+if __name__ == '__main__':
+    main()
