@@ -225,6 +225,9 @@ def main():
     parser.add_argument('--demo-password', default='demo-secret')
     args = parser.parse_args()
 
+    # Ctrl-C, and a plain kill too, stop uwsgi (its own session) with us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     keystone = LocalKeystone(args.workdir, args.port)
     keystone.setup()
     keystone.start()
