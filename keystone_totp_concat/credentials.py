@@ -32,7 +32,7 @@ class Enrolment:
     which the replay record is keyed on.
     """
 
-    def __init__(self, secrets, credential_count, credential_ids=()):
+    def __init__(self, secrets, credential_count, credential_ids):
         self.secrets = secrets
         self.enrolled = credential_count > 0
         self.credential_ids = list(credential_ids)
@@ -41,9 +41,8 @@ class Enrolment:
 def load_enrolment(user_id):
     """Return the user's Enrolment from their ``totp`` credentials.
 
-    When the credentials
-    cannot be read (database or decryption failure) this raises Keystone's
-    Unauthorized: without knowing whether a second factor is required, the
+    When the credentials cannot be read (database or decryption failure)
+    this raises Keystone's Unauthorized: without knowing whether a second factor is required, the
     only safe answer is no token, never a fallback to the password alone.
     """
     try:
@@ -56,7 +55,8 @@ def load_enrolment(user_id):
         failure = None
     if failure:
         # Logged outside the except block so that no traceback or driver
-        # message (which may quote SQL parameters) lands in the log.
+        # message (which may quote SQL parameters) lands in the log; the
+        # class name says enough to start looking.
         LOG.error(
             'Cannot read TOTP credentials of user %(user)s (%(err)s); '
             'refusing to authenticate.', {'user': user_id, 'err': failure}
