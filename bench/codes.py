@@ -50,10 +50,12 @@ class CodeBook:
                     key, (owner, secret) = self._devices[0]
                     self._devices.rotate(-1)
                     step = max(self._last_step.get(key, now - 1) + 1, now)
-                    busy = clock - self._handed_at.get(key, -self._gap) < self._gap
+                    handed = self._handed_at.get(key, -self._gap)
+                    busy = clock - handed < self._gap
                     if step <= now + 1 and not busy:
                         self._last_step[key] = step
                         self._handed_at[key] = clock
                         return owner, totp.code_at_step(secret, step), step
                 self.waits += 1
-            time.sleep(min(1.0, totp.STEP_SECONDS - time.time() % totp.STEP_SECONDS))
+            left = totp.STEP_SECONDS - time.time() % totp.STEP_SECONDS
+            time.sleep(min(1.0, left))

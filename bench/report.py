@@ -60,7 +60,8 @@ def write_json(path, results):
 def _target_rows(results):
     names = {
         'enrolled_login': 'Enrolled login (password+code) / stock login',
-        'non_enrolled_login': 'Non-enrolled login through the plugin / stock login',
+        'non_enrolled_login':
+            'Non-enrolled login through the plugin / stock login',
         'rejected_wrong_code': 'Rejected wrong code / stock wrong password',
         'throughput_16_clients': 'Throughput at 16 clients, enrolled / stock',
     }
@@ -90,7 +91,8 @@ def write_markdown(path, results):
         '',
         '## Latency (one client, scenarios interleaved in random order)',
         '',
-        '| Scenario | Node | Samples | Median ms | p95 ms | Median / baseline | p95 / baseline |',
+        '| Scenario | Node | Samples | Median ms | p95 ms '
+        '| Median / baseline | p95 / baseline |',
         '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
     ]
     for name, s in results['latency'].items():

@@ -112,8 +112,8 @@ class Bench:
 
     def start_nodes(self, database):
         auth = {'methods': METHODS}
-        plugin_auth = dict(auth, password='totp_concat',
-                           totp='totp_concat' if self.totp_method else 'default')
+        totp_method = 'totp_concat' if self.totp_method else 'default'
+        plugin_auth = dict(auth, password='totp_concat', totp=totp_method)
         self.plugin = local_keystone.LocalKeystone(
             self.workdir / 'plugin', local_keystone.free_port(),
             overrides={'auth': plugin_auth}, database=database)
@@ -150,9 +150,9 @@ class Bench:
         # Keystone writes last_active_at on a user's first login of the day;
         # do it for all now, so no measured login is anyone's first.
         users_table = sa.table('user', sa.column('last_active_at'))
+        today = datetime.datetime.now(datetime.timezone.utc).date()
         with self.cloud().db.begin() as conn:
-            conn.execute(sa.update(users_table).values(
-                last_active_at=datetime.datetime.now(datetime.timezone.utc).date()))
+            conn.execute(sa.update(users_table).values(last_active_at=today))
         self.plain = Cycle(users[:a.plain_users])
         enrolled = users[a.plain_users:a.plain_users + a.enrolled_users]
         self.book = codes.CodeBook([(u, u.secrets[0]) for u in enrolled])
@@ -182,7 +182,8 @@ class Bench:
         user = self.native_stock_users.next()
         # Stock totp accepts the current and the previous step, any number
         # of times: it has no replay protection.
-        return self.stock, native_body(user, cloud_mod.code_for(user.secrets[0])), 201
+        code = cloud_mod.code_for(user.secrets[0])
+        return self.stock, native_body(user, code), 201
 
     def wrong_code(self):
         user = self.wrong_code_users.next()
@@ -372,7 +373,8 @@ def parse_args(argv):
                    help='throughput runs per node and client count')
     p.add_argument('--plain-users', type=int, default=20)
     p.add_argument('--enrolled-users', type=int, default=150)
-    p.add_argument('--out', type=pathlib.Path, default=ROOT / 'bench' / 'results')
+    p.add_argument('--out', type=pathlib.Path,
+                   default=ROOT / 'bench' / 'results')
     return p.parse_args(argv)
 
 
@@ -388,7 +390,8 @@ def run(args, database, workdir):
             flush=True)
         scenarios = bench.scenarios()
         samples = bench.latency(scenarios)
-        print('latency done after %.0f s' % (time.monotonic() - began), flush=True)
+        print('latency done after %.0f s' % (time.monotonic() - began),
+              flush=True)
         throughput = bench.throughputs()
         environment = bench.environment()
     finally:
@@ -399,9 +402,10 @@ def run(args, database, workdir):
     for name, (label, _) in scenarios.items():
         stats = report.summarize(samples[name])
         base = report.summarize(samples[baseline])
-        stats.update(label=label, node=label.split(':')[0],
-                     median_ratio=round(stats['median_ms'] / base['median_ms'], 4),
-                     p95_ratio=round(stats['p95_ms'] / base['p95_ms'], 4))
+        stats.update(
+            label=label, node=label.split(':')[0],
+            median_ratio=round(stats['median_ms'] / base['median_ms'], 4),
+            p95_ratio=round(stats['p95_ms'] / base['p95_ms'], 4))
         latency[name] = stats
     results = {
         'command': ' '.join(['python -m bench.run', *sys.argv[1:]]),

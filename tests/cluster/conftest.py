@@ -24,7 +24,6 @@ import pytest
 
 import local_keystone  # tools/, put on sys.path by tests/conftest.py
 
-from tests import cloud as cloud_mod
 from tests import databases
 
 ENABLED = os.environ.get('KTC_CLUSTER') == '1'
@@ -36,7 +35,8 @@ OVERRIDES = {'identity': {'password_hash_rounds': 4}}
 def pytest_collection_modifyitems(config, items):
     if ENABLED:
         return
-    skip = pytest.mark.skip(reason='two-node load test: run `make test-cluster`')
+    skip = pytest.mark.skip(
+        reason='two-node load test: run `make test-cluster`')
     here = pathlib.Path(__file__).parent
     for item in items:
         if here in pathlib.Path(item.fspath).parents:
@@ -72,8 +72,3 @@ def nodes(cluster_database, tmp_path_factory):
     finally:
         for node in started:
             node.stop()
-
-
-@pytest.fixture(scope='session')
-def cluster_cloud(nodes):
-    return cloud_mod.Cloud(nodes[0], local_keystone.ADMIN_PASSWORD)

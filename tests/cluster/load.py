@@ -145,7 +145,8 @@ class LoadRun:
         started = time.monotonic()
         for t in threads:
             t.start()
-        while self._done < self.kill_after and any(t.is_alive() for t in threads):
+        while (self._done < self.kill_after
+               and any(t.is_alive() for t in threads)):
             time.sleep(0.05)
         self.kill_second()
         self.replay_after_kill()
