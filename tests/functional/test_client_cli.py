@@ -126,18 +126,24 @@ def test_clouds_yaml_auth_type(cloud, osc):
         osc(None, '--os-cloud', 'mfa', 'token', 'issue'), user)
 
 
-def test_prompts_for_the_code_on_a_terminal(cloud, osc):
-    user = cloud.create_user(devices=1)
+def token_issue_answering_the_prompt(osc, user, env):
+    """Run ``openstack token issue`` on a pseudo-terminal and type the
+    user's current code at the plugin's prompt."""
     child = pexpect.spawn(OPENSTACK, ['token', 'issue', '-f', 'value', '-c',
                                       'user_id'],
-                          env=osc.env_for(user), cwd=str(osc.dir),
-                          encoding='utf-8', timeout=60)
+                          env=env, cwd=str(osc.dir), encoding='utf-8',
+                          timeout=60)
     child.expect_exact('TOTP passcode: ')
     child.sendline(user.code())
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
     assert user.id in child.before
+
+
+def test_prompts_for_the_code_on_a_terminal(cloud, osc):
+    user = cloud.create_user(devices=1)
+    token_issue_answering_the_prompt(osc, user, osc.env_for(user))
 
 
 def test_terminal_without_2fa_gets_no_prompt(cloud, osc):
@@ -218,13 +224,4 @@ def test_revoked_cached_token_is_not_reused(cloud, osc):
 def test_terminal_asks_again_after_a_wrong_code(cloud, osc):
     user = cloud.create_user(devices=1)
     env = osc.env_for(user, OS_PASSCODE=wrong_code(*user.secrets))
-    child = pexpect.spawn(OPENSTACK, ['token', 'issue', '-f', 'value', '-c',
-                                      'user_id'],
-                          env=env, cwd=str(osc.dir), encoding='utf-8',
-                          timeout=60)
-    child.expect_exact('TOTP passcode: ')
-    child.sendline(user.code())
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0, child.before
-    assert user.id in child.before
+    token_issue_answering_the_prompt(osc, user, env)
