@@ -22,7 +22,6 @@ from selenium import webdriver
 from selenium.common import exceptions as se_exceptions
 from selenium.webdriver.chrome import service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support import ui
 
 CHROMIUM = '/usr/bin/chromium'
@@ -79,13 +78,21 @@ class Dashboard:
         self.sign_in(password, username=username, code=code)
 
     def _submit(self, button):
-        """Click ``button`` and wait for the next page to be loaded."""
-        page = self.driver.find_element(By.TAG_NAME, 'html')
+        """Click ``button`` and wait for the next page to be loaded.
+
+        The old page is marked with a window property, which a new page
+        does not have; watching an element of the old page for staleness
+        instead races with Chromium replacing the document ("Node with
+        given id does not belong to the document").
+        """
+        self.driver.execute_script('window.ktcOldPage = true;')
         button.click()
-        wait = ui.WebDriverWait(self.driver, PAGE_TIMEOUT)
-        wait.until(expected_conditions.staleness_of(page))
+        wait = ui.WebDriverWait(
+            self.driver, PAGE_TIMEOUT,
+            ignored_exceptions=(se_exceptions.WebDriverException,))
         wait.until(lambda d: d.execute_script(
-            'return document.readyState') == 'complete')
+            'return !window.ktcOldPage'
+            ' && document.readyState === "complete";'))
 
     def sign_out(self):
         """"Sign Out" in the user menu of the dashboard page shown now."""
