@@ -104,17 +104,17 @@ def check_code(user_id, enrolment, code, record=True):
 
 def _check_match(user_id, enrolment, match, now):
     group = CONF.totp_concat
+    verified = used = None
     if match is not None:
         verified = Verified(user_id, enrolment.credential_ids[match.index],
                             match.step)
-        last = _store('reading the replay record', user_id,
-                      db_api.last_used_step, user_id, verified.credential_id)
-        if last is not None and verified.step <= last:
-            _log_replay(verified)
-            return None
+        used = (verified.credential_id, verified.step)
     slot = _store('counting a code check', user_id, db_api.count_check,
                   user_id, now, group.max_failures, group.lockout_duration,
-                  group.max_lockout_duration)
+                  group.max_lockout_duration, used)
+    if slot.replayed:
+        _log_replay(verified)
+        return None
     if not slot.allowed:
         LOG.warning('TOTP code of user %(user)s not checked: too many failed '
                     'codes, code checks locked for %(left)d more seconds.',
@@ -154,16 +154,29 @@ def record_use(verified):
     return True
 
 
+_purged_before = None
+
+
 def _purge(step):
-    """Drop replay records that no node's window can reach any more."""
+    """Drop replay records that no node's window can reach any more.
+
+    A first use of a credential triggers it, at most once per time step
+    and process: the cut-off only moves with the step, so purging more
+    often would find nothing new.
+    """
+    global _purged_before
     group = CONF.totp_concat
     before = step - group.steps_before - group.steps_after - PURGE_MARGIN_STEPS
+    if _purged_before is not None and before <= _purged_before:
+        return
     try:
         db_api.purge_last_use(before)
     except Exception as e:
         # The record stays correct without the purge; the next one retries.
         LOG.warning('Could not purge old TOTP replay records (%s).',
                     type(e).__name__)
+        return
+    _purged_before = before
 
 
 def _log_replay(verified):

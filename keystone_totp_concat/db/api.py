@@ -53,27 +53,29 @@ class CheckSlot:
     is the Unix time until which the user's checks are locked: for a refused
     check, the running lockout; for an allowed one, non-zero only when this
     check was the last before a lockout, which a success cancels.
+    ``replayed`` says the check was refused, uncounted, because the matching
+    step of the credential was already used.
     """
 
     allowed: bool
     locked_until: int = 0
+    replayed: bool = False
 
 
 # -- Replay record --
 
-def last_used_step(user_id, credential_id):
+def last_used_step(session, user_id, credential_id):
     """Highest time step of the credential that produced a token, or None.
 
     A cheap early answer for a replayed code; ``record_use`` is the one
     that decides, atomically.
     """
-    with sql.session_for_read() as session:
-        return session.execute(
-            sa.select(LAST_USE.c.step).where(
-                LAST_USE.c.user_id == user_id,
-                LAST_USE.c.credential_id == credential_id,
-            )
-        ).scalar_one_or_none()
+    return session.execute(
+        sa.select(LAST_USE.c.step).where(
+            LAST_USE.c.user_id == user_id,
+            LAST_USE.c.credential_id == credential_id,
+        )
+    ).scalar_one_or_none()
 
 
 @_retry_on_deadlock
@@ -114,8 +116,9 @@ def purge_last_use(before_step):
     """Delete records whose step left every node's acceptance window.
 
     Such a record no longer refuses anything: every step a node accepts is
-    later. Called after a first use, in its own transaction, so that the
-    table holds only credentials used recently without a cron job.
+    later. Called after a first use (at most once a step per process), in
+    its own transaction, so that the table holds only credentials used
+    recently without a cron job.
     """
     with sql.session_for_write() as session:
         return session.execute(
@@ -125,24 +128,32 @@ def purge_last_use(before_step):
 
 # -- Throttle --
 
-def count_check(user_id, now, max_failures, base, cap):
+def count_check(user_id, now, max_failures, base, cap, match=None):
     """Count one code check of the user before it is made; see CheckSlot.
 
     The count goes up before the code is compared, in the same statement
     that tests the lock, so however many requests race, at most
-    ``max_failures`` checks run per lockout period.
+    ``max_failures`` checks run per lockout period. ``match`` is the
+    ``(credential_id, step)`` the code matched, if any: when that step was
+    already used the check is refused as a replay, uncounted, in the same
+    transaction (one round trip less per login than a read of its own).
     """
-    slot = _count_check(user_id, now, max_failures, base, cap)
+    slot = _count_check(user_id, now, max_failures, base, cap, match)
     if slot is None:
         _create_throttle_row(user_id)
-        slot = _count_check(user_id, now, max_failures, base, cap)
+        slot = _count_check(user_id, now, max_failures, base, cap, match)
     return slot
 
 
 @_retry_on_deadlock
-def _count_check(user_id, now, max_failures, base, cap):
+def _count_check(user_id, now, max_failures, base, cap, match):
     """CheckSlot, or None when the user has no throttle row yet."""
     with sql.session_for_write() as session:
+        if match is not None:
+            credential_id, step = match
+            last = last_used_step(session, user_id, credential_id)
+            if last is not None and step <= last:
+                return CheckSlot(allowed=False, replayed=True)
         counted = session.execute(
             sa.update(THROTTLE)
             .where(THROTTLE.c.user_id == user_id,

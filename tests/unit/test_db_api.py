@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from keystone_totp_concat.db import api
 from keystone_totp_concat.db import migration
+from keystone_totp_concat import verify
 from tests import databases
 
 CONF = keystone.conf.CONF
@@ -58,8 +59,13 @@ def new_id():
     return uuid.uuid4().hex
 
 
-def count(user_id, now=NOW):
-    return api.count_check(user_id, now, MAX_FAILURES, BASE, CAP)
+def count(user_id, now=NOW, match=None):
+    return api.count_check(user_id, now, MAX_FAILURES, BASE, CAP, match)
+
+
+def last_step(user_id, credential_id):
+    with sql.session_for_read() as session:
+        return api.last_used_step(session, user_id, credential_id)
 
 
 def test_db_sync_creates_the_tables_under_its_own_version_table(database):
@@ -77,12 +83,12 @@ def test_db_sync_creates_the_tables_under_its_own_version_table(database):
 
 def test_first_use_inserts_and_later_steps_advance(database):
     user, cred = new_id(), new_id()
-    assert api.last_used_step(user, cred) is None
+    assert last_step(user, cred) is None
     assert api.record_use(user, cred, 100) == api.INSERTED
     assert api.record_use(user, cred, 100) is None  # replay
     assert api.record_use(user, cred, 99) is None  # older code
     assert api.record_use(user, cred, 101) == api.ADVANCED
-    assert api.last_used_step(user, cred) == 101
+    assert last_step(user, cred) == 101
     # Another credential of the same user has its own record.
     assert api.record_use(user, new_id(), 100) == api.INSERTED
 
@@ -110,6 +116,31 @@ def test_lockouts_double_up_to_the_cap_and_success_resets(database):
     assert slots[-1].locked_until == now + BASE  # escalation forgotten
 
 
+def test_a_used_step_is_refused_uncounted_by_the_check(database):
+    user, cred = new_id(), new_id()
+    api.record_use(user, cred, 100)
+    for step in (99, 100):
+        slot = count(user, match=(cred, step))
+        assert (slot.allowed, slot.replayed) == (False, True)
+    assert count(user, match=(cred, 101)).allowed
+    assert count(user, match=(new_id(), 100)).allowed
+    # Replays were not counted: one more check is left before the lockout.
+    assert count(user).locked_until == NOW + BASE
+
+
+def test_the_purge_runs_at_most_once_a_step_per_process(database):
+    user = new_id()
+    verify._purged_before = None
+    api.record_use(user, 'old', 10)
+    verify._purge(10_000)
+    assert last_step(user, 'old') is None
+    api.record_use(user, 'old', 10)
+    verify._purge(10_000)
+    assert last_step(user, 'old') == 10  # same cut-off: skipped
+    verify._purge(10_001)
+    assert last_step(user, 'old') is None
+
+
 def test_concurrent_records_of_one_step_let_exactly_one_through(database):
     user, cred = new_id(), new_id()
     results = race(20, lambda: api.record_use(user, cred, 500))
@@ -129,8 +160,8 @@ def test_purge_removes_only_records_before_the_step(database):
     api.record_use(user, 'old', 10)
     api.record_use(user, 'new', 10_000)
     api.purge_last_use(5_000)
-    assert api.last_used_step(user, 'old') is None
-    assert api.last_used_step(user, 'new') == 10_000
+    assert last_step(user, 'old') is None
+    assert last_step(user, 'new') == 10_000
 
 
 def test_reset_throttle_unlocks(database):
