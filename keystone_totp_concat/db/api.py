@@ -140,7 +140,8 @@ def count_check(user_id, now, max_failures, base, cap, match=None):
     """
     slot = _count_check(user_id, now, max_failures, base, cap, match)
     if slot is None:
-        _create_throttle_row(user_id)
+        slot = _count_first_check(user_id, now, max_failures, base, cap)
+    if slot is None:
         slot = _count_check(user_id, now, max_failures, base, cap, match)
     return slot
 
@@ -184,13 +185,25 @@ def _count_check(user_id, now, max_failures, base, cap, match):
 
 
 @_retry_on_deadlock
-def _create_throttle_row(user_id):
+def _count_first_check(user_id, now, max_failures, base, cap):
+    """Create the user's throttle row with this check counted in it.
+
+    CheckSlot, or None when a concurrent first check created the row, in
+    which case the caller counts on that row.
+    """
+    values = {'failures': 1, 'lockouts': 0, 'locked_until': 0}
+    slot = CheckSlot(allowed=True)
+    if max_failures <= 1:
+        until = policy.locked_until(now, 0, base, cap)
+        values = {'failures': 0, 'lockouts': 1, 'locked_until': until}
+        slot = CheckSlot(allowed=True, locked_until=until)
     try:
         with sql.session_for_write() as session:
-            session.execute(sa.insert(THROTTLE).values(
-                user_id=user_id, failures=0, lockouts=0, locked_until=0))
+            session.execute(sa.insert(THROTTLE).values(user_id=user_id,
+                                                       **values))
     except db_exception.DBDuplicateEntry:
-        pass  # a concurrent first check created it
+        return None
+    return slot
 
 
 def reset_throttle(user_id):

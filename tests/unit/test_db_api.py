@@ -103,6 +103,13 @@ def test_checks_are_counted_until_the_lockout(database):
     assert count(user, NOW + BASE - 1).allowed is False
 
 
+def test_a_single_allowed_check_starts_the_lockout_at_once(database):
+    user = new_id()
+    first = api.count_check(user, NOW, 1, BASE, CAP)
+    assert (first.allowed, first.locked_until) == (True, NOW + BASE)
+    assert api.count_check(user, NOW + 1, 1, BASE, CAP).allowed is False
+
+
 def test_lockouts_double_up_to_the_cap_and_success_resets(database):
     user, now, ends = new_id(), NOW, []
     for _ in range(3):
