@@ -48,7 +48,7 @@ test-e2e: venv horizon-venv browser
 test-cluster: venv
 	KTC_CLUSTER=1 $(BIN)/pytest tests/cluster $(PYTEST_ARGS)
 
-# Side-by-side benchmark with stock Keystone (bench/): ~8 minutes on two
+# Side-by-side benchmark with stock Keystone (bench/): 7-11 minutes on two
 # cores; writes bench/results/. Not part of CI: timings need a quiet machine.
 BENCH_ARGS ?=
 bench: venv
