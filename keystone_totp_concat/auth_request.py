@@ -49,21 +49,6 @@ def totp_passcode():
         return None
 
 
-def take_pending_code(user_id):
-    """The code the other method of this request verified for ``user_id``.
-
-    In a ``password`` + ``totp`` request, whichever of the two methods runs
-    first checks the code (before any password hash) and leaves it here;
-    the one that runs second records its use, once both factors held.
-    """
-    pending = flask.g.pop('totp_concat_pending', None)
-    return pending if pending and pending.user_id == user_id else None
-
-
-def leave_pending_code(verified):
-    flask.g.totp_concat_pending = verified
-
-
 def receipt_methods(user_id):
     """Methods proved by a valid auth receipt of ``user_id``, if one came."""
     receipt_id = flask.request.headers.get(authorization.AUTH_RECEIPT_HEADER)

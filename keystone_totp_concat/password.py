@@ -45,19 +45,20 @@ class TOTPConcatPassword(password.Password):
         user_info = auth_plugins.UserAuthInfo.create(
             auth_payload, password.METHOD_NAME
         )
-        enrolment = credentials.load_enrolment(user_info.user_id)
-        if not enrolment.enrolled:
+        user_id = user_info.user_id
+        enrolment = credentials.load_enrolment(user_id)
+        # With a totp method in the same request this method checks that
+        # method's code too (see totp_method): it is the one that can check
+        # the password and the code in the right order.
+        paired = TOTP_METHOD in auth_request.requested_methods()
+        if not enrolment.enrolled and not paired:
             return self._check_password(user_info)
 
-        paired = TOTP_METHOD in auth_request.requested_methods()
         user_info.password, code = self._split(auth_payload['user'], paired)
-        factor = second_factor.SecondFactor(user_info.user_id, paired)
-        # The code is checked before the password: a request without a valid
-        # code never reaches the password hash, so it is cheap to refuse and
-        # tells nothing about the password.
-        factor.check(code, enrolment)
-        response = self._check_password(user_info)
-        factor.complete()
+        check = second_factor.PasswordCheck(
+            user_id, user_info.password,
+            lambda: self._check_password(user_info))
+        response = second_factor.login(user_id, enrolment, code, check)
         if not paired and TOTP_METHOD in CONF.auth.methods:
             # The token says the second factor was verified, as if the
             # totp method had run: MFA rules and services can rely on it.

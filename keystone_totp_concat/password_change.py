@@ -16,15 +16,20 @@
 password, so whoever holds just the password could change it (and lock the
 owner out of their account). For enrolled users this guard demands the code
 typed after the original password, exactly as at login, checked before
-Keystone looks at the password; the code is used up by the attempt.
+Keystone looks at the password. The code is used up only by a change that
+succeeds: it is recorded before Keystone's handler runs, so that no
+concurrent request can use it too, and given back when the change fails.
 """
 
+import functools
 import re
 
 import flask
 from keystone.server.flask import common as ks_flask
 
+from keystone_totp_concat import audit
 from keystone_totp_concat import credentials
+from keystone_totp_concat import password_probe
 from keystone_totp_concat import second_factor
 from keystone_totp_concat import totp
 from keystone_totp_concat import verify
@@ -59,7 +64,24 @@ def require_code():
     ks_flask.set_unenforced_ok()
     original, code = totp.split_field(user['original_password'],
                                       verify.code_length())
-    factor = second_factor.SecondFactor(user_id, paired=False)
-    factor.check(code, enrolment)
-    factor.complete()
+
+    @functools.cache
+    def password_is_right():
+        return password_probe.matches(user_id, original) is True
+
+    verified = verify.check_code(user_id, enrolment, code, password_is_right)
+    if verified is None:
+        raise audit.refuse(user_id, second_factor.REFUSED)
     user['original_password'] = original
+    if not password_is_right():
+        return  # Keystone refuses (and counts) the wrong password.
+    if not verify.record_use(verified):
+        raise audit.refuse(user_id, 'TOTP code already used')
+    flask.after_this_request(functools.partial(_give_back_if_failed,
+                                               verified))
+
+
+def _give_back_if_failed(verified, response):
+    if response.status_code >= 300:
+        verify.release_use(verified)
+    return response

@@ -10,49 +10,73 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""One request's TOTP check, shared by the ``password`` and ``totp`` methods.
+"""One login's two factors: the code and the password, in a safe order.
 
 A request may carry the code concatenated to the password, in the password
 method's ``passcode`` key, or in a ``totp`` method beside ``password``
 (``methods: ["password", "totp"]``). In every form the code is checked
-before any password hash is computed, and its use is recorded only once
-both factors held, so that it "produced a token".
+before Keystone's password check, which runs only for a code that fits; the
+code's use is recorded only once both factors held, so that it "produced a
+token". Once a user has had too many failed codes, the password is verified
+first (without counting in Keystone's lockout) and codes that come without
+it are neither checked nor counted.
 """
 
+from keystone import exception
+
 from keystone_totp_concat import audit
-from keystone_totp_concat import auth_request
-from keystone_totp_concat import credentials
+from keystone_totp_concat import password_probe
 from keystone_totp_concat import verify
 
 REFUSED = 'TOTP code missing, invalid, already used or throttled'
 
 
-class SecondFactor:
-    """The code check of one user in one request.
+class PasswordCheck:
+    """The password of one request, checked by Keystone at most once.
 
-    ``paired`` is true when the request carries both the ``password`` and
-    the ``totp`` method: then whichever runs first checks the code and the
-    other records its use after its own check.
+    ``keystone_check`` runs Keystone's own password check (which counts a
+    failure in its lockout and raises Unauthorized) and returns its answer.
     """
 
-    def __init__(self, user_id, paired):
+    def __init__(self, user_id, password, keystone_check):
         self.user_id = user_id
-        self.paired = paired
-        self.prior = auth_request.take_pending_code(user_id) if paired else None
-        self.verified = self.prior
+        self.password = password
+        self._keystone_check = keystone_check
+        self._result = None
 
-    def check(self, code, enrolment=None):
-        """Verify ``code`` unless the other method of the request did."""
-        if self.verified is None:
-            enrolment = enrolment or credentials.load_enrolment(self.user_id)
-            self.verified = verify.check_code(self.user_id, enrolment, code,
-                                              record=False)
-        if self.verified is None:
-            raise audit.refuse(self.user_id, REFUSED)
+    def probe(self):
+        """Whether the password is right, before any code is counted.
 
-    def complete(self):
-        """Record the use, or leave that to the method that runs next."""
-        if self.paired and self.prior is None:
-            auth_request.leave_pending_code(self.verified)
-        elif not verify.record_use(self.verified):
-            raise audit.refuse(self.user_id, 'TOTP code already used')
+        Uncounted where Keystone keeps the hash (see password_probe);
+        elsewhere only Keystone's own check can tell.
+        """
+        matches = password_probe.matches(self.user_id, self.password)
+        if matches is not None:
+            return matches
+        try:
+            self._result = self._keystone_check()
+        except exception.Unauthorized:
+            return False
+        return True
+
+    def confirm(self):
+        """Keystone's check and its answer; raises when it refuses."""
+        if self._result is None:
+            self._result = self._keystone_check()
+        return self._result
+
+
+def login(user_id, enrolment, code, password):
+    """Verify both factors and use the code up; Keystone's password answer.
+
+    ``password`` is the request's PasswordCheck, or None when an auth
+    receipt of the same user already proved the password.
+    """
+    probe = password.probe if password is not None else None
+    verified = verify.check_code(user_id, enrolment, code, probe)
+    if verified is None:
+        raise audit.refuse(user_id, REFUSED)
+    answer = password.confirm() if password is not None else None
+    if not verify.record_use(verified):
+        raise audit.refuse(user_id, 'TOTP code already used')
+    return answer

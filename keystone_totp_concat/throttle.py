@@ -14,7 +14,10 @@
 
 After ``max_failures`` code checks without a success, a user's code checks
 are locked; each further lockout lasts twice as long as the one before, up to
-a cap. ``guesses_per_day`` turns that policy into the figure an operator
+a cap. Only the first ``unproved_checks`` failed checks of a lockout period
+may be made before the password is verified, and those never start a
+lockout: a caller who knows only the user name cannot lock the user out.
+``guesses_per_day`` turns that policy into the figure an operator
 needs: how many codes an attacker who knows the password can try in a day.
 """
 
@@ -24,6 +27,15 @@ DAY_SECONDS = 86400
 # 2**32 lockout durations exceed any cap anyone would configure; stopping the
 # exponent there keeps the arithmetic on small integers.
 MAX_DOUBLINGS = 32
+
+
+def unproved_checks(password_first_after, max_failures):
+    """Failed checks up to which a code is checked before the password.
+
+    Below ``max_failures``, so that a check without a proved password can
+    never be the one that starts a lockout.
+    """
+    return max(0, min(password_first_after, max_failures - 1))
 
 
 def lockout_seconds(lockouts, base, cap):

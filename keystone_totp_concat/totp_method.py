@@ -21,13 +21,18 @@ through the same verifier, replay record and throttle as the concatenated
 form.
 """
 
+from keystone.auth import core
 from keystone.auth import plugins as auth_plugins
 from keystone.auth.plugins import base
+from oslo_log import log
 
 from keystone_totp_concat import audit
 from keystone_totp_concat import auth_request
+from keystone_totp_concat import credentials
+from keystone_totp_concat import password
 from keystone_totp_concat import second_factor
 
+LOG = log.getLogger(__name__)
 METHOD_NAME = 'totp'
 FIRST_FACTOR = 'password'
 
@@ -38,14 +43,28 @@ class TOTPConcatTOTP(base.AuthMethodHandler):
     def authenticate(self, auth_payload):
         user_info = auth_plugins.TOTPUserInfo.create(auth_payload, METHOD_NAME)
         user_id = user_info.user_id
-        paired = FIRST_FACTOR in auth_request.requested_methods()
-        if not (paired
-                or FIRST_FACTOR in auth_request.receipt_methods(user_id)):
+        if FIRST_FACTOR in auth_request.requested_methods():
+            self._assert_password_method_checks_code(user_id)
+        elif FIRST_FACTOR in auth_request.receipt_methods(user_id):
+            enrolment = credentials.load_enrolment(user_id)
+            second_factor.login(user_id, enrolment, user_info.passcode, None)
+        else:
             raise audit.refuse(user_id, 'a TOTP code without a password')
-        factor = second_factor.SecondFactor(user_id, paired)
-        factor.check(user_info.passcode)
-        factor.complete()
         return base.AuthHandlerResponse(
             status=True, response_body=None,
             response_data={'user_id': user_id},
         )
+
+    @staticmethod
+    def _assert_password_method_checks_code(user_id):
+        """In a password + totp request, the password method checks the code.
+
+        It runs in the same request, whichever comes first, and no token is
+        issued unless it succeeds, so this method has nothing left to check;
+        but only this package's password method checks it.
+        """
+        if not isinstance(core.get_auth_method(FIRST_FACTOR),
+                          password.TOTPConcatPassword):
+            LOG.error('[auth] totp = totp_concat needs [auth] password = '
+                      'totp_concat to check a code sent beside a password.')
+            raise audit.refuse(user_id, 'a TOTP code nobody checks')

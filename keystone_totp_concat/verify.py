@@ -28,7 +28,9 @@ import keystone.conf
 from oslo_log import log
 
 from keystone_totp_concat import conf as totp_conf
+from keystone_totp_concat import credentials
 from keystone_totp_concat.db import api as db_api
+from keystone_totp_concat import throttle as policy
 from keystone_totp_concat import totp
 
 CONF = keystone.conf.CONF
@@ -75,12 +77,19 @@ def _store(what, user_id, call, *args):
     raise StoreUnavailable()
 
 
-def check_code(user_id, enrolment, code, record=True):
+def check_code(user_id, enrolment, code, prove_password=None):
     """Return a Verified when ``code`` may log the user in, else None.
 
-    With ``record=False`` the use is not recorded yet: the caller verifies
-    the password first and then calls record_use, so that a code only
-    counts as used once it has produced a token.
+    ``prove_password`` is None when the caller already proved the password
+    (an auth receipt, a token). Otherwise it is a callable that says whether
+    the request's password is right without Keystone counting a failure; it
+    is called only once the user's checks without a proved password are
+    spent (see throttle.unproved_checks), so that the normal wrong code is
+    refused without a password hash and a stranger cannot start a lockout.
+
+    The use is not recorded here: the caller calls record_use once the rest
+    of the request succeeded, so that a code only counts as used once it has
+    produced a token.
     """
     group = CONF.totp_concat
     if not totp.is_well_formed(code, group.code_length):
@@ -93,25 +102,66 @@ def check_code(user_id, enrolment, code, record=True):
         steps_before=group.steps_before, steps_after=group.steps_after,
         digits=group.code_length,
     )
+    verified = None
+    if match is not None:
+        verified = Verified(user_id, enrolment.credential_ids[match.index],
+                            match.step)
+    unproved = None
+    if prove_password is not None:
+        unproved = policy.unproved_checks(group.password_first_after,
+                                          group.max_failures)
     try:
-        verified = _check_match(user_id, enrolment, match, now)
+        slot = _count(user_id, now, verified, unproved)
+        if slot.needs_password:
+            if not prove_password():
+                LOG.info('TOTP code of user %s not checked: the password, '
+                         'verified first after earlier failed codes, is '
+                         'wrong.', user_id)
+                return None
+            slot = _count(user_id, now, verified, None)
     except StoreUnavailable:
         return None
-    if verified is not None and record and not record_use(verified):
+    return _decide(user_id, slot, verified, now)
+
+
+def check_new_secret_code(user_id, secret, code):
+    """The time step at which ``code`` fits ``secret``, or None.
+
+    For a device being enrolled by a caller who proved who they are (a
+    token): the check is counted by the user's throttle like a login code
+    that came with the right password. Nothing is recorded: the caller
+    records the step on the credential it creates.
+    """
+    enrolment = credentials.Enrolment([secret], 1, [None])
+    verified = check_code(user_id, enrolment, code)
+    return verified.step if verified is not None else None
+
+
+def check_enrolled_code(user_id, enrolment, code):
+    """A current code of one of the user's devices, used up; else None.
+
+    For a caller who proved who they are (a token) and must show a code
+    too: throttled like a login code that came with the right password and,
+    when accepted, recorded as used so it cannot log in afterwards.
+    """
+    verified = check_code(user_id, enrolment, code)
+    if verified is None or not record_use(verified):
         return None
     return verified
 
 
-def _check_match(user_id, enrolment, match, now):
+def _count(user_id, now, verified, unproved):
     group = CONF.totp_concat
-    verified = used = None
-    if match is not None:
-        verified = Verified(user_id, enrolment.credential_ids[match.index],
-                            match.step)
+    used = None
+    if verified is not None and verified.credential_id is not None:
         used = (verified.credential_id, verified.step)
-    slot = _store('counting a code check', user_id, db_api.count_check,
+    return _store('counting a code check', user_id, db_api.count_check,
                   user_id, now, group.max_failures, group.lockout_duration,
-                  group.max_lockout_duration, used)
+                  group.max_lockout_duration, used, unproved)
+
+
+def _decide(user_id, slot, verified, now):
+    group = CONF.totp_concat
     if slot.replayed:
         _log_replay(verified)
         return None
@@ -120,7 +170,7 @@ def _check_match(user_id, enrolment, match, now):
                     'codes, code checks locked for %(left)d more seconds.',
                     {'user': user_id, 'left': slot.locked_until - now})
         return None
-    if match is None:
+    if verified is None:
         if slot.locked_until:
             LOG.warning('Invalid TOTP code for user %(user)s; %(n)d failed '
                         'code checks in a row, code checks locked for '
@@ -131,6 +181,21 @@ def _check_match(user_id, enrolment, match, now):
             LOG.info('Invalid TOTP code for user %s.', user_id)
         return None
     return verified
+
+
+def release_use(verified):
+    """Give a recorded code back when the request it came with failed.
+
+    Only if no later code of the device was used meanwhile; a failure is
+    logged and leaves the code used, which refuses more, never less.
+    """
+    try:
+        db_api.release_use(verified.user_id, verified.credential_id,
+                           verified.step)
+    except Exception as e:
+        LOG.warning('Could not give back the TOTP code of user %(user)s '
+                    'after its request failed (%(err)s).',
+                    {'user': verified.user_id, 'err': type(e).__name__})
 
 
 def record_use(verified):

@@ -54,12 +54,15 @@ class CheckSlot:
     check, the running lockout; for an allowed one, non-zero only when this
     check was the last before a lockout, which a success cancels.
     ``replayed`` says the check was refused, uncounted, because the matching
-    step of the credential was already used.
+    step of the credential was already used. ``needs_password`` says the
+    check was refused, uncounted, because the user's checks without a proved
+    password are spent: the caller may prove the password and count again.
     """
 
     allowed: bool
     locked_until: int = 0
     replayed: bool = False
+    needs_password: bool = False
 
 
 # -- Replay record --
@@ -112,6 +115,23 @@ def record_use(user_id, credential_id, step):
     return ADVANCED if advanced else INSERTED
 
 
+@_retry_on_deadlock
+def release_use(user_id, credential_id, step):
+    """Give ``step`` back after the request that used it failed.
+
+    The record goes back one step, not to what it was before: codes older
+    than this one stay refused, and only if no later step was used since.
+    """
+    with sql.session_for_write() as session:
+        return session.execute(
+            sa.update(LAST_USE)
+            .where(LAST_USE.c.user_id == user_id,
+                   LAST_USE.c.credential_id == credential_id,
+                   LAST_USE.c.step == step)
+            .values(step=step - 1)
+        ).rowcount
+
+
 def purge_last_use(before_step):
     """Delete records whose step left every node's acceptance window.
 
@@ -128,7 +148,8 @@ def purge_last_use(before_step):
 
 # -- Throttle --
 
-def count_check(user_id, now, max_failures, base, cap, match=None):
+def count_check(user_id, now, max_failures, base, cap, match=None,
+                unproved=None):
     """Count one code check of the user before it is made; see CheckSlot.
 
     The count goes up before the code is compared, in the same statement
@@ -137,17 +158,27 @@ def count_check(user_id, now, max_failures, base, cap, match=None):
     ``(credential_id, step)`` the code matched, if any: when that step was
     already used the check is refused as a replay, uncounted, in the same
     transaction (one round trip less per login than a read of its own).
+
+    ``unproved`` is None for a caller who proved the password; otherwise
+    the number of failed checks (below ``max_failures``) up to which a
+    caller who has not proved it may still be checked. Such a check never
+    starts a lockout: past that number the answer is ``needs_password``.
     """
-    slot = _count_check(user_id, now, max_failures, base, cap, match)
+    if unproved is not None and unproved < 1:
+        return CheckSlot(allowed=False, needs_password=True)
+    slot = _count_check(user_id, now, max_failures, base, cap, match,
+                        unproved)
     if slot is None:
-        slot = _count_first_check(user_id, now, max_failures, base, cap)
+        slot = _count_first_check(user_id, now, max_failures, base, cap,
+                                  unproved)
     if slot is None:
-        slot = _count_check(user_id, now, max_failures, base, cap, match)
+        slot = _count_check(user_id, now, max_failures, base, cap, match,
+                            unproved)
     return slot
 
 
 @_retry_on_deadlock
-def _count_check(user_id, now, max_failures, base, cap, match):
+def _count_check(user_id, now, max_failures, base, cap, match, unproved):
     """CheckSlot, or None when the user has no throttle row yet."""
     with sql.session_for_write() as session:
         if match is not None:
@@ -155,12 +186,13 @@ def _count_check(user_id, now, max_failures, base, cap, match):
             last = last_used_step(session, user_id, credential_id)
             if last is not None and step <= last:
                 return CheckSlot(allowed=False, replayed=True)
-        counted = session.execute(
-            sa.update(THROTTLE)
-            .where(THROTTLE.c.user_id == user_id,
-                   THROTTLE.c.locked_until <= now)
-            .values(failures=THROTTLE.c.failures + 1)
-        ).rowcount
+        counting = (sa.update(THROTTLE)
+                    .where(THROTTLE.c.user_id == user_id,
+                           THROTTLE.c.locked_until <= now)
+                    .values(failures=THROTTLE.c.failures + 1))
+        if unproved is not None:
+            counting = counting.where(THROTTLE.c.failures < unproved)
+        counted = session.execute(counting).rowcount
         row = session.execute(
             sa.select(THROTTLE.c.failures, THROTTLE.c.lockouts,
                       THROTTLE.c.locked_until)
@@ -169,7 +201,9 @@ def _count_check(user_id, now, max_failures, base, cap, match):
         if row is None:
             return None
         if not counted:
-            return CheckSlot(allowed=False, locked_until=row.locked_until)
+            if row.locked_until > now:
+                return CheckSlot(allowed=False, locked_until=row.locked_until)
+            return CheckSlot(allowed=False, needs_password=True)
         if row.failures < max_failures:
             return CheckSlot(allowed=True)
         # The last allowed check: the lockout starts now, so no other
@@ -185,7 +219,7 @@ def _count_check(user_id, now, max_failures, base, cap, match):
 
 
 @_retry_on_deadlock
-def _count_first_check(user_id, now, max_failures, base, cap):
+def _count_first_check(user_id, now, max_failures, base, cap, unproved):
     """Create the user's throttle row with this check counted in it.
 
     CheckSlot, or None when a concurrent first check created the row, in
