@@ -32,3 +32,7 @@ AUTHENTICATION_PLUGINS = [
     *(plugin for plugin in AUTHENTICATION_PLUGINS  # noqa: F821
       if plugin != 'openstack_auth.plugin.password.PasswordPlugin'),
 ]
+
+# Digits of the cloud's codes, as Keystone's [totp_concat] code_length (6 to
+# 8); the login page says "enter the N-digit code". Default: 6.
+# KEYSTONE_TOTP_CODE_LENGTH = 6

@@ -19,39 +19,29 @@ holds the password, the code or the TOTP secret.
 
 from keystoneauth1 import exceptions
 
-# Keystone's message for AdditionalAuthRequired, which the totp_concat
-# password method raises when the code is missing or invalid.
-ADDITIONAL_STEPS_MESSAGE = 'Additional authentications steps required.'
-
-
-def is_additional_steps_required(exc):
-    """True when a 401 is Keystone asking for the TOTP code."""
-    if not isinstance(exc, exceptions.Unauthorized):
-        return False
-    try:
-        error = exc.response.json()['error']
-    except (AttributeError, ValueError, KeyError, TypeError):
-        return exc.message == ADDITIONAL_STEPS_MESSAGE
-    return isinstance(error, dict) and error.get(
-        'message') == ADDITIONAL_STEPS_MESSAGE
+from keystone_totp_concat.client import protocol
 
 
 class TOTPRequired(exceptions.Unauthorized):
-    """Keystone answered "Additional authentications steps required."."""
+    """Keystone answered "Additional authentications steps required."
+    (protocol.asks_for_code)."""
 
-    message = (
+    template = (
         'Two Factor Authentication is enabled for this account and the TOTP '
-        'code was missing or invalid. Give the current 6-digit code of your '
+        'code was missing or invalid. Give the current %s code of your '
         'authenticator app (--os-passcode, OS_PASSCODE or auth.passcode in '
         'clouds.yaml); each code works only once.'
     )
+    message = template % protocol.digits_label()
 
-    def __init__(self, cause=None, message=None):
+    def __init__(self, cause=None, message=None, code_length=None):
         kwargs = {}
         if cause is not None:
             kwargs = dict(response=cause.response, request_id=cause.request_id,
                           url=cause.url, method=cause.method)
-        super().__init__(message=message or self.message, **kwargs)
+        if message is None:
+            message = self.template % protocol.digits_label(code_length)
+        super().__init__(message=message, **kwargs)
 
 
 class TOTPCodeUsed(TOTPRequired):
@@ -61,9 +51,10 @@ class TOTPCodeUsed(TOTPRequired):
     resending it would only count as a failed attempt.
     """
 
-    message = (
+    template = (
         'Two Factor Authentication is enabled for this account and the TOTP '
         'code given was already used for a token; a code works only once. '
-        'Give a new code (or use --os-token-cache so one code lasts for the '
-        'lifetime of the token).'
+        'Give a new %s code (or use --os-token-cache so one code lasts for '
+        'the lifetime of the token).'
     )
+    message = template % protocol.digits_label()

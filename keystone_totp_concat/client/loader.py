@@ -12,10 +12,11 @@
 
 """Loader of the ``v3passwordtotp`` auth type (entry point in setup.cfg).
 
-Options are those of ``v3password`` plus ``passcode``, ``totp-secret`` and
-``token-cache``; the openstack CLI turns them into ``--os-passcode`` /
-``OS_PASSCODE``, ``--os-totp-secret`` / ``OS_TOTP_SECRET`` and
-``--os-token-cache`` / ``OS_TOKEN_CACHE``, and clouds.yaml takes them under
+Options are those of ``v3password`` plus ``passcode``, ``totp-secret``,
+``token-cache`` and ``code-length``; the openstack CLI turns them into
+``--os-passcode`` / ``OS_PASSCODE``, ``--os-totp-secret`` /
+``OS_TOTP_SECRET``, ``--os-token-cache`` / ``OS_TOKEN_CACHE`` and
+``--os-code-length`` / ``OS_CODE_LENGTH``, and clouds.yaml takes them under
 ``auth:``.
 
 ``passcode`` deliberately has no loader ``prompt``: openstacksdk and osc-lib
@@ -29,6 +30,7 @@ from keystoneauth1 import exceptions
 from keystoneauth1 import loading
 
 from keystone_totp_concat.client import plugin
+from keystone_totp_concat.client import protocol
 from keystone_totp_concat import totp
 
 
@@ -54,6 +56,13 @@ class PasswordTOTPLoader(loading.BaseV3Loader):
                         help='File (mode 0600) where tokens are kept and '
                              'reused until they expire, so one TOTP code '
                              'serves several commands'),
+            loading.Opt('code-length', type=int,
+                        help='Digits of the cloud\'s TOTP codes, %d to %d '
+                             '(default %d); codes computed from totp-secret '
+                             'have that many' % (
+                                 protocol.MIN_CODE_LENGTH,
+                                 protocol.MAX_CODE_LENGTH,
+                                 protocol.DEFAULT_CODE_LENGTH)),
         ])
         return options
 
@@ -64,6 +73,10 @@ class PasswordTOTPLoader(loading.BaseV3Loader):
                 'You have provided a username. In the V3 identity API a '
                 'username is only unique within a domain so you must also '
                 'provide either a user_domain_id or user_domain_name.')
+        try:
+            protocol.code_length(kwargs.get('code_length'))
+        except ValueError as e:
+            raise exceptions.OptionError('Invalid code-length: %s' % e)
         if kwargs.get('totp_secret'):
             try:
                 totp.normalize_secret(kwargs['totp_secret'])

@@ -33,6 +33,7 @@ from keystoneauth1 import exceptions as ksa_exceptions
 from keystoneauth1.identity import v3
 
 from keystone_totp_concat.client import exceptions
+from keystone_totp_concat.client import protocol
 from keystone_totp_concat.client import token_cache as cache_mod
 from keystone_totp_concat import totp
 
@@ -65,13 +66,18 @@ class PasswordTOTP(v3.Password):
         processes (opt-in).
     :param prompt: Callable returning a code typed by a person, or None; it is
         called when Keystone asks for a code or when the given one is used up.
+    :param code_length: Digits of the cloud's codes (6 to 8, the server's
+        ``[totp_concat] code_length``); codes computed from ``totp_secret``
+        have that many. Default: 6, Keystone's default.
     """
 
     def __init__(self, auth_url, password, *args, passcode=None,
-                 totp_secret=None, token_cache=None, prompt=None, **kwargs):
+                 totp_secret=None, token_cache=None, prompt=None,
+                 code_length=None, **kwargs):
         super().__init__(auth_url, password, *args, **kwargs)
-        self._password = password
-        self._passcode = (passcode or '').strip() or None
+        self._code_length = (protocol.code_length(code_length)
+                             if code_length not in (None, '') else None)
+        self._passcode = protocol.clean_code(passcode)
         self._secret = (totp.normalize_secret(totp_secret)
                         if totp_secret else None)
         self._cache = (cache_mod.TokenCache(token_cache)
@@ -104,23 +110,33 @@ class PasswordTOTP(v3.Password):
         try:
             return self._request(session, code)
         except ksa_exceptions.Unauthorized as e:
-            if not exceptions.is_additional_steps_required(e):
+            if not protocol.asks_for_code(e):
                 raise
             retry = self._retry_code(code)
             if retry is None:
-                raise exceptions.TOTPRequired(e) from None
+                raise self._required(e, code) from None
         try:
             return self._request(session, retry)
         except ksa_exceptions.Unauthorized as e:
-            if exceptions.is_additional_steps_required(e):
-                raise exceptions.TOTPRequired(e) from None
+            if protocol.asks_for_code(e):
+                raise self._required(e, retry) from None
             raise
+
+    def _required(self, cause, code):
+        """TOTPRequired saying how many digits the cloud's codes have."""
+        return exceptions.TOTPRequired(
+            cause, code_length=protocol.code_length(self._code_length, code))
+
+    def _used_up(self):
+        return exceptions.TOTPCodeUsed(
+            code_length=protocol.code_length(self._code_length,
+                                             self._passcode))
 
     def _first_code(self):
         if self._secret:
             code = self._secret_code(self._used)
             if code is None:
-                raise exceptions.TOTPCodeUsed()
+                raise self._used_up()
             return code
         if self._passcode and self._passcode not in self._used:
             return self._passcode
@@ -128,7 +144,7 @@ class PasswordTOTP(v3.Password):
             # A code made a token before, so the account needs a new one.
             code = self._ask()
             if code is None:
-                raise exceptions.TOTPCodeUsed()
+                raise self._used_up()
             return code
         return None
 
@@ -139,7 +155,7 @@ class PasswordTOTP(v3.Password):
 
     def _ask(self):
         """A code typed by a person that was not used before, or None."""
-        code = self._prompt() if self._prompt else None
+        code = protocol.clean_code(self._prompt()) if self._prompt else None
         if not code or code in self._used:
             return None
         self._passcode = code
@@ -149,19 +165,21 @@ class PasswordTOTP(v3.Password):
         """The code of the current time step, or of the next one (the server
         accepts both) when the current one was already used."""
         step = totp.time_step(time.time())
+        digits = protocol.code_length(self._code_length)
         for candidate in (step, step + 1):
-            code = totp.code_at_step(self._secret, candidate)
+            code = totp.code_at_step(self._secret, candidate, digits)
             if code not in exclude:
                 return code
         return None
 
     def _request(self, session, code):
         method = self.auth_methods[0]
-        method.password = self._password + (code or '')
+        password = method.password
+        method.password = protocol.join(password, code)
         try:
             ref = super().get_auth_ref(session)
         finally:
-            method.password = self._password
+            method.password = password
         if code:
             self._used.add(code)
         return ref

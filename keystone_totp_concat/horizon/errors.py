@@ -10,23 +10,43 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Keystone's answer "TOTP code missing or wrong", as Horizon sees it."""
+"""Keystone's answer "TOTP code missing or wrong", as Horizon sees it.
 
-from django.utils.translation import gettext_lazy as _
+How the answer is recognised is the client protocol's
+(:mod:`keystone_totp_concat.client.protocol`); the number of digits comes
+from the ``KEYSTONE_TOTP_CODE_LENGTH`` setting (6 to 8, default 6: the
+server's ``[totp_concat] code_length``).
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
 from openstack_auth import exceptions
 
-# The message of the 401 that the server plugin sends when an enrolled user's
-# code is missing, wrong or already used (see the user guide).
-ADDITIONAL_STEPS = 'Additional authentications steps required.'
+from keystone_totp_concat.client import protocol
 
-REMINDER = _('Two Factor Authentication is enabled for this account: '
-             'enter the 6-digit code.')
-# Keystone gives one answer for a wrong, expired or reused code and for a
-# user whose code checks are locked after too many wrong codes.
-REFUSED = _('The code was not accepted: it is wrong, expired or already '
-            'used, or too many wrong codes were tried recently. Two Factor '
-            'Authentication is enabled for this account: enter the 6-digit '
-            'code.')
+
+def code_length():
+    """Digits of the cloud's codes, from the dashboard's settings."""
+    return protocol.code_length(
+        getattr(settings, 'KEYSTONE_TOTP_CODE_LENGTH', None))
+
+
+def reminder():
+    """The form error when Keystone got the password without a code."""
+    return _('Two Factor Authentication is enabled for this account: '
+             'enter the %(length)d-digit code.') % {'length': code_length()}
+
+
+def refused():
+    """The form error when a code was typed and Keystone refused it.
+
+    Keystone gives one answer for a wrong, expired or reused code and for a
+    user whose code checks are locked after too many wrong codes.
+    """
+    return _('The code was not accepted: it is wrong, expired or already '
+             'used, or too many wrong codes were tried recently. Two Factor '
+             'Authentication is enabled for this account: enter the '
+             '%(length)d-digit code.') % {'length': code_length()}
 
 
 class TOTPCodeRequired(exceptions.KeystoneAuthException):
@@ -35,15 +55,3 @@ class TOTPCodeRequired(exceptions.KeystoneAuthException):
     A subclass of openstack_auth's base error, so Horizon's login form turns
     it into a form error like any other failed login.
     """
-
-
-def asks_for_code(exc):
-    """True when a keystoneauth1 ``Unauthorized`` is the server plugin's.
-
-    Read from the response body: keystoneauth1 decorates ``exc.message``.
-    """
-    try:
-        error = exc.response.json()['error']
-        return error['message'] == ADDITIONAL_STEPS
-    except (AttributeError, ValueError, TypeError, KeyError):
-        return False

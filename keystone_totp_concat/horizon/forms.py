@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from openstack_auth import forms as auth_forms
 
+from keystone_totp_concat.client import protocol
 from keystone_totp_concat.horizon import errors
 
 CODE_FIELD = 'totp'
@@ -40,22 +41,23 @@ class _CodeInput(forms.TextInput):
 
 
 class CodeField(forms.CharField):
-    """The 6-digit code; spaces are dropped, anything else but digits is
-    refused before Keystone is asked."""
+    """The code (KEYSTONE_TOTP_CODE_LENGTH digits); spaces are dropped,
+    anything else but digits is refused before Keystone is asked."""
 
     default_validators = [validators.RegexValidator(
         r'^[0-9]*$', _('Enter the digits of the code only.'))]
 
     def __init__(self, **kwargs):
         kwargs.setdefault('label', _('Authentication code'))
-        kwargs.setdefault('help_text', _('The 6-digit code of your '
-                                         'authenticator app.'))
+        kwargs.setdefault('help_text', _(
+            'The %(length)d-digit code of your authenticator app.') % {
+                'length': errors.code_length()})
         kwargs.setdefault('widget', _CodeInput(attrs={
             'autocomplete': 'one-time-code', 'inputmode': 'numeric'}))
         super().__init__(required=False, **kwargs)
 
     def to_python(self, value):
-        return ''.join(super().to_python(value).split())
+        return protocol.clean_code(super().to_python(value)) or ''
 
 
 def _code_required(error):
@@ -90,7 +92,8 @@ class Login(auth_forms.Login):
             return self.cleaned_data
         code = self.cleaned_data.get(CODE_FIELD)
         if code and self.cleaned_data.get('password'):
-            self.cleaned_data['password'] += code
+            self.cleaned_data['password'] = protocol.join(
+                self.cleaned_data['password'], code)
         try:
             return super().clean()
         except forms.ValidationError as error:
@@ -98,4 +101,4 @@ class Login(auth_forms.Login):
                 raise
         self.show_code_field()
         raise forms.ValidationError(
-            errors.REFUSED if code else errors.REMINDER)
+            errors.refused() if code else errors.reminder())

@@ -22,6 +22,7 @@ from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1.identity import v3
 from openstack_auth.plugin import password
 
+from keystone_totp_concat.client import protocol
 from keystone_totp_concat.horizon import errors
 
 
@@ -32,8 +33,8 @@ class _Password(v3.Password):
         try:
             return super().get_auth_ref(session, **kwargs)
         except ks_exceptions.Unauthorized as exc:
-            if errors.asks_for_code(exc):
-                raise errors.TOTPCodeRequired(errors.REMINDER) from None
+            if protocol.asks_for_code(exc):
+                raise errors.TOTPCodeRequired(errors.reminder()) from None
             raise
 
 

@@ -16,10 +16,10 @@ without a server (the functional tests cover real logins)."""
 import json
 from unittest import mock
 
-import pytest
-import requests
 from keystoneauth1 import exceptions as ksa_exceptions
 from keystoneauth1 import loading
+import pytest
+import requests
 
 from keystone_totp_concat.client import exceptions
 from keystone_totp_concat.client import plugin
@@ -38,7 +38,7 @@ def test_options_are_v3password_plus_totp_ones():
     v3password = {o.dest for o in
                   loading.get_plugin_loader('v3password').get_options()}
     assert set(options()) == v3password | {
-        'passcode', 'totp_secret', 'token_cache'}
+        'passcode', 'totp_secret', 'token_cache', 'code_length'}
 
 
 def test_secrets_are_marked_secret():
@@ -66,6 +66,13 @@ def test_bad_totp_secret_is_an_option_error_without_the_secret():
         LOADER.load_from_options(auth_url='http://ks/v3', user_id='u',
                                  password='p', totp_secret='s3cr3t!!')
     assert 's3cr3t' not in str(caught.value)
+
+
+@pytest.mark.parametrize('length', ['5', '9', 'six'])
+def test_code_length_outside_6_to_8_is_an_option_error(length):
+    with pytest.raises(ksa_exceptions.OptionError):
+        LOADER.load_from_options(auth_url='http://ks/v3', user_id='u',
+                                 password='p', code_length=length)
 
 
 def test_loader_enables_the_terminal_prompt():
@@ -98,24 +105,21 @@ def test_secret_codes_use_the_current_then_the_next_step():
         assert auth._secret_code({now, later}) is None
 
 
+def test_secret_codes_have_the_configured_length():
+    secret = new_secret()
+    auth = LOADER.load_from_options(auth_url='http://ks/v3', user_id='u',
+                                    password='p', totp_secret=secret,
+                                    code_length=8)
+    with mock.patch('time.time', return_value=3000.0):
+        assert auth._secret_code(set()) == totp.code_at_step(secret, 100, 8)
+
+
 def response(status, body):
     resp = requests.Response()
     resp.status_code = status
     resp._content = json.dumps(body).encode()
     resp.headers['Content-Type'] = 'application/json'
     return resp
-
-
-def test_recognises_additional_steps_required():
-    error = ksa_exceptions.from_response(
-        response(401, ADDITIONAL_STEPS_BODY), 'POST', 'http://ks/v3')
-    assert exceptions.is_additional_steps_required(error)
-    other = dict(ADDITIONAL_STEPS_BODY['error'],
-                 message='The request you have made requires authentication.')
-    error = ksa_exceptions.from_response(
-        response(401, {'error': other}), 'POST', 'http://ks/v3')
-    assert not exceptions.is_additional_steps_required(error)
-    assert not exceptions.is_additional_steps_required(ValueError())
 
 
 def test_totp_required_is_unauthorized_and_keeps_the_request_id():
@@ -126,4 +130,7 @@ def test_totp_required_is_unauthorized_and_keeps_the_request_id():
     assert isinstance(error, ksa_exceptions.Unauthorized)
     assert error.http_status == 401
     assert 'Two Factor Authentication is enabled' in str(error)
+    assert 'the current 6-digit code' in str(error)
     assert 'req-1' in str(error)
+    assert 'the current 8-digit code' in str(
+        exceptions.TOTPRequired(cause, code_length=8))
