@@ -185,4 +185,4 @@ def test_db_sync_is_repeatable_and_reports_the_revision(keystone):
         result = subprocess.run(
             [tool, '--config-file', str(keystone.conf_file), command],
             env=keystone.env(), capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == '5b1e2d3c4a01'
+    assert result.stdout.strip() == '7c3f9a2e6d10'

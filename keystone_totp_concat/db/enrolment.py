@@ -1,0 +1,171 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Pending enrolments and device details of the OS-TOTP API.
+
+A pending enrolment is a secret the server made and showed once, waiting
+for a code from the user's app; one per user, replaced by a new begin, in
+Keystone's database so every node sees it. The secret is stored encrypted
+with Keystone's credential keys, like the blob of a credential. A device is
+a Keystone ``totp`` credential (the source of truth); this table only adds
+what the credential table has no column for: a label, when it was made and
+when it last produced a token. Sessions come from Keystone's enginefacade.
+"""
+
+from keystone.common import sql
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exception
+import sqlalchemy as sa
+
+from keystone_totp_concat.db import models
+
+_retry_on_deadlock = oslo_db_api.wrap_db_retry(
+    max_retries=3, retry_interval=0.05, max_retry_interval=0.5,
+    retry_on_deadlock=True,
+)
+
+# Defined on the package's MetaData so that alembic's autogenerate, which
+# compares against it, knows them (migration 7c3f9a2e6d10 creates them).
+pending = sa.Table(
+    'totp_concat_pending',
+    models.metadata,
+    sa.Column('user_id', sa.String(64), primary_key=True),
+    # Fernet token of Keystone's credential provider; never the clear secret.
+    sa.Column('encrypted_secret', sa.Text, nullable=False),
+    sa.Column('key_hash', sa.String(64), nullable=False),
+    sa.Column('label', sa.String(255), nullable=True),
+    # Whether the begin proved the second factor (a code, a fresh
+    # password+code token, or an admin acting on another user): a confirm of
+    # an enrolment begun without proof is refused once the user is enrolled.
+    sa.Column('proved', sa.Boolean, nullable=False),
+    sa.Column('created_at', sa.BigInteger, nullable=False),
+    sa.Column('expires_at', sa.BigInteger, nullable=False),
+    mysql_engine='InnoDB',
+    mysql_charset='utf8mb4',
+)
+
+device = sa.Table(
+    'totp_concat_device',
+    models.metadata,
+    sa.Column('credential_id', sa.String(64), primary_key=True),
+    sa.Column('user_id', sa.String(64), nullable=False),
+    sa.Column('label', sa.String(255), nullable=True),
+    sa.Column('created_at', sa.BigInteger, nullable=False),
+    # Highest RFC 6238 time step of the device that produced a token.
+    sa.Column('last_used_step', sa.BigInteger, nullable=True),
+    sa.Index('ix_totp_concat_device_user_id', 'user_id'),
+    mysql_engine='InnoDB',
+    mysql_charset='utf8mb4',
+)
+
+
+# -- Pending enrolments --
+
+@_retry_on_deadlock
+def put_pending(user_id, encrypted_secret, key_hash, label, proved,
+                created_at, expires_at):
+    """Store the user's pending enrolment, replacing any earlier one."""
+    values = dict(user_id=user_id, encrypted_secret=encrypted_secret,
+                  key_hash=key_hash, label=label, proved=proved,
+                  created_at=created_at, expires_at=expires_at)
+    for _ in range(3):
+        try:
+            with sql.session_for_write() as session:
+                session.execute(
+                    sa.delete(pending).where(pending.c.user_id == user_id))
+                session.execute(sa.insert(pending).values(**values))
+            return
+        except db_exception.DBDuplicateEntry:
+            continue  # a concurrent begin won the insert; replace it
+    raise db_exception.DBDuplicateEntry()
+
+
+def get_pending(user_id):
+    """The user's pending enrolment row (expired or not), or None."""
+    with sql.session_for_read() as session:
+        return session.execute(
+            sa.select(pending).where(pending.c.user_id == user_id)
+        ).one_or_none()
+
+
+@_retry_on_deadlock
+def take_pending(user_id, created_at):
+    """Delete exactly the pending enrolment made at ``created_at``.
+
+    True for the one caller that took it; False when it was already taken,
+    cancelled or replaced by a new begin (possibly on another node).
+    """
+    with sql.session_for_write() as session:
+        return session.execute(
+            sa.delete(pending).where(pending.c.user_id == user_id,
+                                     pending.c.created_at == created_at)
+        ).rowcount == 1
+
+
+def delete_pending(user_id):
+    with sql.session_for_write() as session:
+        return session.execute(
+            sa.delete(pending).where(pending.c.user_id == user_id)).rowcount
+
+
+def purge_expired_pending(now):
+    """Drop every pending enrolment that expired before ``now``."""
+    with sql.session_for_write() as session:
+        return session.execute(
+            sa.delete(pending).where(pending.c.expires_at < now)).rowcount
+
+
+# -- Device details --
+
+def add_device(credential_id, user_id, label, created_at):
+    with sql.session_for_write() as session:
+        session.execute(sa.insert(device).values(
+            credential_id=credential_id, user_id=user_id, label=label,
+            created_at=created_at, last_used_step=None))
+
+
+def devices(user_id):
+    """``{credential_id: row}`` of the user's device details."""
+    with sql.session_for_read() as session:
+        rows = session.execute(
+            sa.select(device).where(device.c.user_id == user_id)).all()
+    return {row.credential_id: row for row in rows}
+
+
+def delete_devices(user_id, credential_ids=None):
+    """Forget the details of the user's devices (all, or those named)."""
+    query = sa.delete(device).where(device.c.user_id == user_id)
+    if credential_ids is not None:
+        query = query.where(device.c.credential_id.in_(list(credential_ids)))
+    with sql.session_for_write() as session:
+        return session.execute(query).rowcount
+
+
+@_retry_on_deadlock
+def note_use(user_id):
+    """Copy the user's replay records (the time step each device last
+    produced a token with) into the device details, where they outlive the
+    replay records' purge. One read and at most one write per device that
+    moved on."""
+    last_use = models.last_use
+    with sql.session_for_write() as session:
+        used = session.execute(
+            sa.select(last_use.c.credential_id, last_use.c.step)
+            .where(last_use.c.user_id == user_id)).all()
+        for credential_id, step in used:
+            session.execute(
+                sa.update(device)
+                .where(device.c.credential_id == credential_id,
+                       device.c.user_id == user_id,
+                       sa.or_(device.c.last_used_step.is_(None),
+                              device.c.last_used_step < step))
+                .values(last_used_step=step))
