@@ -24,6 +24,7 @@ TOTPCodeUsed. With ``token_cache`` the token outlives the process, so several
 commands share one code.
 """
 
+import contextvars
 import getpass
 import sys
 import time
@@ -39,6 +40,12 @@ from keystone_totp_concat import totp
 
 PROMPT = 'TOTP passcode: '
 
+# The code of the login request being built, as (method, code), for this
+# thread (or asyncio task) only: threads sharing a plugin never see each
+# other's code, and the method's password is never changed.
+_IN_FLIGHT = contextvars.ContextVar('keystone_totp_concat_code',
+                                    default=None)
+
 
 def terminal_prompt():
     """Ask for the code on the terminal; None when there is no terminal.
@@ -52,6 +59,25 @@ def terminal_prompt():
         return getpass.getpass(PROMPT).strip() or None
     except EOFError:
         return None
+
+
+class PasswordTOTPMethod(v3.PasswordMethod):
+    """keystoneauth1's password method, with the code after the password.
+
+    The code of the login in progress goes directly after the password
+    (protocol.join). It is not an attribute: PasswordTOTP hands it over for
+    the one request it makes (see _IN_FLIGHT), so the method can be shared.
+    """
+
+    def get_auth_data(self, session, auth, headers, request_kwargs):
+        name, data = super().get_auth_data(session, auth, headers,
+                                           request_kwargs)
+        in_flight = _IN_FLIGHT.get()
+        if in_flight is not None and in_flight[0] is self and in_flight[1]:
+            user = dict(data['user'],
+                        password=protocol.join(self.password, in_flight[1]))
+            data = dict(data, user=user)
+        return name, data
 
 
 class PasswordTOTP(v3.Password):
@@ -70,6 +96,8 @@ class PasswordTOTP(v3.Password):
         ``[totp_concat] code_length``); codes computed from ``totp_secret``
         have that many. Default: 6, Keystone's default.
     """
+
+    _auth_method_class = PasswordTOTPMethod
 
     def __init__(self, auth_url, password, *args, passcode=None,
                  totp_secret=None, token_cache=None, prompt=None,
@@ -173,13 +201,12 @@ class PasswordTOTP(v3.Password):
         return None
 
     def _request(self, session, code):
-        method = self.auth_methods[0]
-        password = method.password
-        method.password = protocol.join(password, code)
+        """One login request with ``code``, by keystoneauth1's own Auth."""
+        in_flight = _IN_FLIGHT.set((self.auth_methods[0], code))
         try:
             ref = super().get_auth_ref(session)
         finally:
-            method.password = password
+            _IN_FLIGHT.reset(in_flight)
         if code:
             self._used.add(code)
         return ref

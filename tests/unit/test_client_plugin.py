@@ -14,6 +14,7 @@
 without a server (the functional tests cover real logins)."""
 
 import json
+import threading
 from unittest import mock
 
 from keystoneauth1 import exceptions as ksa_exceptions
@@ -112,6 +113,34 @@ def test_secret_codes_have_the_configured_length():
                                     code_length=8)
     with mock.patch('time.time', return_value=3000.0):
         assert auth._secret_code(set()) == totp.code_at_step(secret, 100, 8)
+
+
+def test_password_method_is_never_changed_by_a_login():
+    """The code reaches the request body only (PasswordTOTPMethod)."""
+    auth = plugin.PasswordTOTP('http://ks/v3', 'p', user_id='u',
+                               passcode='123456', prompt=None)
+    method = auth.auth_methods[0]
+    assert isinstance(method, plugin.PasswordTOTPMethod)
+    sent = []
+
+    def post(url, json, **kwargs):
+        sent.append(json['auth']['identity']['password']['user']['password'])
+        # What another thread sees while this request is in flight.
+        other = threading.Thread(target=lambda: sent.extend([
+            method.password,
+            method.get_auth_data(None, auth, {}, {})[1]['user']['password'],
+        ]))
+        other.start()
+        other.join()
+        raise ksa_exceptions.Unauthorized('no')
+
+    session = mock.Mock(post=post)
+    with pytest.raises(ksa_exceptions.Unauthorized):
+        auth.get_auth_ref(session)
+    assert sent == ['p123456', 'p', 'p']
+    assert method.password == 'p'
+    assert method.get_auth_data(None, auth, {}, {})[1]['user'][
+        'password'] == 'p'
 
 
 def response(status, body):
