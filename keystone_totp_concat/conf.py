@@ -133,47 +133,6 @@ OPTS = [
         help='Issuer named in the otpauth:// URI of a new enrolment: the '
         'name authenticator apps show above the account.',
     ),
-    cfg.IntOpt(
-        'enrolment_expiry',
-        default=600,
-        min=30,
-        max=86400,
-        help='Seconds a pending enrolment (a secret made by POST '
-        '/v3/users/{user_id}/OS-TOTP/enrolment and not yet confirmed with a '
-        'code) stays valid. A pending secret never changes how the user logs '
-        'in; once it expires the enrolment must begin again.',
-    ),
-    cfg.IntOpt(
-        'fresh_token_seconds',
-        default=300,
-        min=0,
-        max=3600,
-        help='A token proves the second factor for adding or removing a '
-        'device, or turning Two Factor Authentication off, only when it was '
-        'issued by a password+code login (its methods include totp; not '
-        're-issued from another token, a trust or an application '
-        'credential) at most this many seconds ago. Older tokens need a '
-        'current code in the request. 0 always asks for a code.',
-    ),
-    cfg.BoolOpt(
-        'protect_totp_credentials',
-        default=True,
-        help='Refuse users (everyone who does not pass the policy '
-        'identity:manage_totp_credentials, admins by default) reading, '
-        'creating, changing or deleting credentials of type totp through '
-        '/v3/credentials; TOTP credentials are then managed only through '
-        'the OS-TOTP API, which checks a code before it stores a secret and '
-        'never shows one again. Turning this off lets any holder of a '
-        'user\'s token (or application credential) read the TOTP secret '
-        'back, store a secret no authenticator app holds, and delete the '
-        'user\'s devices without a code.',
-    ),
-    cfg.StrOpt(
-        'issuer',
-        default='OpenStack',
-        help='Issuer named in the otpauth:// URI of a new enrolment: the '
-        'name authenticator apps show above the account.',
-    ),
 ]
 
 
