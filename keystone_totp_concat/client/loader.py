@@ -67,6 +67,9 @@ class PasswordTOTPLoader(loading.BaseV3Loader):
         return options
 
     def load_from_options(self, **kwargs):
+        # keystoneauth1's v3password check (loading._plugins.identity.v3.
+        # _assert_identity_options, private), pinned by
+        # tests/unit/test_upstream_copies.py.
         if kwargs.get('username') and not (kwargs.get('user_domain_name')
                                            or kwargs.get('user_domain_id')):
             raise exceptions.OptionError(

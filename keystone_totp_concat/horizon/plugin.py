@@ -43,6 +43,8 @@ class PasswordPlugin(password.PasswordPlugin):
 
     def get_plugin(self, auth_url=None, username=None, password=None,
                    user_domain_name=None, **kwargs):
+        # openstack_auth's own body with _Password; pinned by
+        # tests/e2e/test_upstream_openstack_auth.py.
         if not all((auth_url, username, password)):
             return None
         return _Password(auth_url=auth_url, username=username,

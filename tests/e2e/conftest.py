@@ -36,7 +36,8 @@ VENV = pathlib.Path(os.environ.get(
 def pytest_collection_modifyitems(config, items):
     if ENABLED:
         return
-    skip = pytest.mark.skip(reason='browser test: run `make test-e2e`')
+    skip = pytest.mark.skip(
+        reason='needs Horizon\'s virtualenv and Chromium: run `make test-e2e`')
     here = pathlib.Path(__file__).parent
     for item in items:
         if here in pathlib.Path(item.fspath).parents:

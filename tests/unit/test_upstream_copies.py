@@ -1,0 +1,73 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Upstream code copied by this package, pinned to what was copied.
+
+Each test fails when the installed Keystone or keystoneauth1 changes the
+function a copy was made from (tests/upstream.py); the message shows the new
+code to compare with the copy. openstack_auth's are in
+tests/e2e/test_upstream_openstack_auth.py (Horizon's virtualenv).
+"""
+
+import pytest
+
+from tests import upstream
+
+# (module, qualname, fingerprint, what copies it or relies on it)
+PINNED = [
+    ('keystone.auth.plugins.password', 'Password.authenticate',
+     '05749bd81c014fc7',
+     'keystone_totp_concat/password.py TOTPConcatPassword._check_password '
+     '(the body after the user lookup)'),
+    ('keystoneauth1.loading._plugins.identity.v3', '_assert_identity_options',
+     '0036cbab4359cfe4',
+     'keystone_totp_concat/client/loader.py '
+     'PasswordTOTPLoader.load_from_options (the username/domain check)'),
+    ('keystoneauth1.identity.v3.password', 'PasswordMethod.get_auth_data',
+     '01a1bba519fc674c',
+     'keystone_totp_concat/client/plugin.py PasswordTOTPMethod.get_auth_data '
+     "(replaces the password in the method's body)"),
+]
+
+
+@pytest.mark.parametrize('module, qualname, fingerprint, copy', PINNED,
+                         ids=[p[1] for p in PINNED])
+def test_upstream_original_is_unchanged(module, qualname, fingerprint, copy):
+    upstream.check(upstream.find(module, qualname), fingerprint, copy)
+
+
+def test_a_changed_original_fails(tmp_path, monkeypatch):
+    """The check notices a change of code, not of comments or docstrings."""
+    package = tmp_path / 'pinned_pkg'
+    package.mkdir()
+    (package / '__init__.py').write_text('')
+    original = 'def f(x):\n    """Doc."""\n    return x + 1\n'
+    (package / 'mod.py').write_text(original)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pinned = upstream.find('pinned_pkg.mod', 'f').fingerprint
+
+    (package / 'mod.py').write_text(
+        '# a comment\ndef f(x):\n    """Other doc."""\n    return (x +\n'
+        '            1)\n')
+    upstream.check(upstream.find('pinned_pkg.mod', 'f'), pinned, 'copy')
+
+    (package / 'mod.py').write_text('def f(x):\n    return x + 2\n')
+    with pytest.raises(AssertionError) as caught:
+        upstream.check(upstream.find('pinned_pkg.mod', 'f'), pinned,
+                       'our copy')
+    assert 'return x + 2' in str(caught.value)
+    assert 'our copy' in str(caught.value)
+
+
+def test_missing_original_fails():
+    with pytest.raises(LookupError):
+        upstream.find('keystone.auth.plugins.password', 'Password.gone')
