@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv run test genconfig clean horizon-venv browser test-e2e \
+.PHONY: venv run test genconfig genpolicy clean horizon-venv browser test-e2e \
 	test-cluster bench
 
 venv: $(VENV)/.installed
@@ -57,6 +57,9 @@ bench: venv
 
 genconfig: venv
 	$(BIN)/oslo-config-generator --config-file etc/oslo-config-generator/keystone-totp-concat.conf
+
+genpolicy: venv
+	$(BIN)/oslopolicy-sample-generator --config-file etc/oslo-policy-generator/keystone-totp-concat.conf
 
 clean:
 	rm -rf $(VENV) $(HZ_VENV) .run test-output

@@ -19,7 +19,9 @@ keystone_totp_concat.wsgi:application``). Everything else is Keystone's.
 
 from keystone.server import wsgi
 
+from keystone_totp_concat import os_totp
 from keystone_totp_concat import password_change
 
 application = wsgi.initialize_public_application()
 password_change.install(application)
+os_totp.install(application)

@@ -10,8 +10,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""etc/policy.d/totp-credentials.yaml on a real Keystone: users create their
-own totp credential but cannot read its secret back."""
+"""totp credentials on /v3/credentials, on a real Keystone.
+
+By default (``[totp_concat] protect_totp_credentials``, served by
+keystone_totp_concat.wsgi) a user's token can neither read a totp secret
+back nor create, change or delete a totp credential there; admins keep full
+access and the OS-TOTP API is the users' way. With the opt-out, Keystone's
+default policy applies again (the exposure), and the optional policy file
+etc/policy.d/totp-credentials.yaml still keeps the secret write-only.
+"""
 
 import pytest
 import requests
@@ -21,19 +28,30 @@ from tests.conftest import another_node
 from tests.conftest import ROOT
 
 POLICY = ROOT / 'etc/policy.d/totp-credentials.yaml'
+OPT_OUT = {'totp_concat': {'protect_totp_credentials': 'false'}}
+
+
+@pytest.fixture(scope='module')
+def opt_out_keystone(keystone, tmp_path_factory):
+    """A node of the suite's cloud with the protection switched off."""
+    with another_node(keystone, tmp_path_factory, 'opt-out-keystone',
+                      overrides=OPT_OUT) as node:
+        yield node
 
 
 @pytest.fixture(scope='module')
 def policy_keystone(keystone, tmp_path_factory):
-    """A node of the suite's cloud that loads the shipped policy file."""
+    """A node with the protection off that loads the shipped policy file."""
+    overrides = dict(OPT_OUT, oslo_policy={'policy_file': str(POLICY)})
     with another_node(keystone, tmp_path_factory, 'policy-keystone',
-                      overrides={'oslo_policy': {
-                          'policy_file': str(POLICY)}}) as node:
+                      overrides=overrides) as node:
         yield node
 
 
-def user_token(cloud, user, url):
-    r = cloud.login_as(user, user.password + user.code(), url=url,
+def user_token(cloud, user, url, offset_steps=0):
+    field = user.password + (user.code(0, offset_steps) if user.secrets
+                             else '')
+    r = cloud.login_as(user, field, url=url,
                        scope={'project': {'id': user.project_id}})
     assert r.status_code == 201, r.text
     return r.headers['X-Subject-Token']
@@ -41,18 +59,108 @@ def user_token(cloud, user, url):
 
 def as_user(token, method, url, **kwargs):
     return requests.request(method, url, headers={'X-Auth-Token': token},
-                            **kwargs)
+                            timeout=30, **kwargs)
 
 
-def test_by_default_a_token_reads_back_its_own_totp_secret(cloud):
-    """The exposure the policy file closes, on the default-policy node."""
+def assert_refused(r):
+    assert r.status_code == 403, r.text
+    assert 'OS-TOTP' in r.json()['error']['message']
+
+
+# -- default: protected --
+
+def test_by_default_a_token_cannot_read_a_totp_secret(cloud):
     user = cloud.create_user(devices=1)
     token = user_token(cloud, user, cloud.url)
-    r = as_user(token, 'GET', cloud.url + '/credentials/'
-                + user.credential_ids[0])
+    url = cloud.url + '/credentials'
+    assert_refused(as_user(token, 'GET', url + '/' + user.credential_ids[0]))
+    for query in ('', '?type=totp', '?user_id=' + user.id):
+        listed = as_user(token, 'GET', url + query)
+        assert listed.status_code == 200, listed.text
+        assert all(cr['type'] != 'totp' for cr in listed.json()['credentials'])
+        assert user.secrets[0] not in listed.text
+
+
+def test_by_default_a_token_cannot_create_change_or_delete_totp(cloud):
+    user = cloud.create_user(devices=1)
+    token = user_token(cloud, user, cloud.url)
+    url = cloud.url + '/credentials'
+    for kind in ('totp', 'TOTP', ' totp '):
+        assert_refused(as_user(token, 'POST', url, json={'credential': {
+            'type': kind, 'user_id': user.id, 'blob': c.new_secret()}}))
+    cred = url + '/' + user.credential_ids[0]
+    assert_refused(as_user(token, 'PATCH', cred, json={
+        'credential': {'blob': c.new_secret()}}))
+    assert_refused(as_user(token, 'DELETE', cred))
+    stored = cloud.api('GET', '/credentials?user_id=%s' % user.id).json()
+    assert [cr['blob'] for cr in stored['credentials']] == user.secrets
+    # Turning a cert credential into a totp one is refused too.
+    other = as_user(token, 'POST', url, json={'credential': {
+        'type': 'cert', 'user_id': user.id, 'blob': 'a cert'}})
+    assert other.status_code == 201, other.text
+    r = as_user(token, 'PATCH', url + '/' + other.json()['credential']['id'],
+                json={'credential': {'type': 'totp'}})
+    assert r.status_code in (400, 403), r.text
+    log = cloud.keystone.log_file.read_text()
+    assert 'Refused user %s access to a totp credential' % user.id in log
+    assert user.secrets[0] not in log
+
+
+def test_other_credential_types_stay_with_their_owner(cloud):
+    user = cloud.create_user(devices=1)
+    token = user_token(cloud, user, cloud.url)
+    created = as_user(token, 'POST', cloud.url + '/credentials', json={
+        'credential': {'type': 'cert', 'user_id': user.id, 'blob': 'a cert'}})
+    assert created.status_code == 201, created.text
+    cred = cloud.url + '/credentials/' + created.json()['credential']['id']
+    r = as_user(token, 'GET', cred)
+    assert r.status_code == 200 and r.json()['credential']['blob'] == 'a cert'
+    listed = as_user(token, 'GET', cloud.url + '/credentials').json()
+    assert [cr['type'] for cr in listed['credentials']] == ['cert']
+    assert as_user(token, 'DELETE', cred).status_code == 204
+
+
+def test_admins_keep_full_access(cloud):
+    user = cloud.create_user(devices=1)
+    cred = '/credentials/' + user.credential_ids[0]
+    assert cloud.api('GET', cred).json()['credential']['blob'] == (
+        user.secrets[0])
+    listed = cloud.api('GET', '/credentials?user_id=%s' % user.id).json()
+    assert [cr['id'] for cr in listed['credentials']] == user.credential_ids
+    new = c.new_secret()
+    cloud.api('PATCH', cred, json={'credential': {'blob': new}})
+    assert cloud.login_as(user, user.password + c.code_for(new)
+                          ).status_code == 201
+    cloud.api('DELETE', cred)
+    assert cloud.login_as(user, user.password).status_code == 201
+
+
+def test_a_token_without_auth_gets_keystones_401(cloud):
+    r = requests.get(cloud.url + '/credentials', timeout=30)
+    assert r.status_code == 401
+
+
+# -- opt-out: Keystone's default policy --
+
+def test_opt_out_lets_a_token_read_back_and_manage_totp(cloud,
+                                                        opt_out_keystone):
+    """The exposure protect_totp_credentials closes."""
+    user = cloud.create_user(devices=1)
+    url = opt_out_keystone.url
+    token = user_token(cloud, user, url)
+    r = as_user(token, 'GET', url + '/credentials/' + user.credential_ids[0])
     assert r.status_code == 200
     assert r.json()['credential']['blob'] == user.secrets[0]
+    created = as_user(token, 'POST', url + '/credentials', json={
+        'credential': {'type': 'totp', 'user_id': user.id,
+                       'blob': c.new_secret()}})
+    assert created.status_code == 201, created.text
+    r = as_user(token, 'DELETE', url + '/credentials/'
+                + user.credential_ids[0])
+    assert r.status_code == 204, r.text
 
+
+# -- the optional policy file, on a node with the protection off --
 
 def test_policy_lets_users_enrol_but_not_read_the_secret(cloud,
                                                          policy_keystone):
@@ -80,20 +188,6 @@ def test_policy_lets_users_enrol_but_not_read_the_secret(cloud,
                            % user.id).json()['credentials']
     assert {cred['id'] for cred in admin_view} == {user.credential_ids[0],
                                                    new_id}
-
-
-def test_policy_leaves_other_credential_types_to_their_owner(
-        cloud, policy_keystone):
-    user = cloud.create_user(devices=1)
-    url = policy_keystone.url
-    token = user_token(cloud, user, url)
-    created = as_user(token, 'POST', url + '/credentials', json={
-        'credential': {'type': 'cert', 'user_id': user.id, 'blob': 'a cert'}})
-    assert created.status_code == 201, created.text
-    r = as_user(token, 'GET', url + '/credentials/'
-                + created.json()['credential']['id'])
-    assert r.status_code == 200
-    assert r.json()['credential']['blob'] == 'a cert'
 
 
 def test_policy_lets_owners_delete_their_totp_credential(cloud,

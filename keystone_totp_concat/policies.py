@@ -1,0 +1,113 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Policy defaults of the OS-TOTP API, registered in code (oslo.policy).
+
+They are registered into Keystone's own enforcer, so they are overridden in
+Keystone's policy file (``[oslo_policy] policy_file``, ``policy_dirs``) like
+Keystone's rules, and may use Keystone's base rules (``admin_required``).
+``oslopolicy-sample-generator --namespace keystone_totp_concat`` prints
+them (entry point ``oslo.policy.policies``).
+
+What a rule cannot express is enforced by the API itself on top of it: a
+user acting on their own 2FA must prove the second factor (a current code,
+or a fresh password+code token) to add or remove a device or turn 2FA off.
+"""
+
+from oslo_policy import policy
+
+ADMIN = 'rule:admin_required'
+SYSTEM_READER = 'role:reader and system_scope:all'
+OWNER = 'user_id:%(target.user.id)s'
+ADMIN_OR_OWNER = '(' + ADMIN + ') or ' + OWNER
+ADMIN_OR_READER_OR_OWNER = ('(' + ADMIN + ') or (' + SYSTEM_READER + ') or '
+                            + OWNER)
+BASE = '/v3/users/{user_id}/OS-TOTP'
+
+GET_STATUS = 'identity:get_totp_status'
+BEGIN_ENROLMENT = 'identity:begin_totp_enrolment'
+CANCEL_ENROLMENT = 'identity:cancel_totp_enrolment'
+CREATE_DEVICE = 'identity:create_totp_device'
+DELETE_DEVICE = 'identity:delete_totp_device'
+DISABLE = 'identity:disable_totp'
+MANAGE_CREDENTIALS = 'identity:manage_totp_credentials'
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name=GET_STATUS,
+        check_str=ADMIN_OR_READER_OR_OWNER,
+        description='Show whether Two Factor Authentication is on for a '
+        'user, and the user\'s devices (never a secret).',
+        operations=[{'path': BASE, 'method': 'GET'},
+                    {'path': BASE + '/devices', 'method': 'GET'},
+                    {'path': BASE + '/devices/{device_id}', 'method': 'GET'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=BEGIN_ENROLMENT,
+        check_str=ADMIN_OR_OWNER,
+        description='Begin an enrolment: the server makes a secret and '
+        'shows it once. For a user who already has a device, the owner '
+        'must also prove the second factor.',
+        operations=[{'path': BASE + '/enrolment', 'method': 'POST'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=CANCEL_ENROLMENT,
+        check_str=ADMIN_OR_OWNER,
+        description='Cancel a pending enrolment.',
+        operations=[{'path': BASE + '/enrolment', 'method': 'DELETE'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=CREATE_DEVICE,
+        check_str=ADMIN_OR_OWNER,
+        description='Confirm the pending enrolment with a code of the new '
+        'device, which stores it as a totp credential.',
+        operations=[{'path': BASE + '/devices', 'method': 'POST'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=DELETE_DEVICE,
+        check_str=ADMIN_OR_OWNER,
+        description='Remove one device. The owner must prove the second '
+        'factor; whoever else the rule allows (an admin) does not.',
+        operations=[{'path': BASE + '/devices/{device_id}',
+                     'method': 'DELETE'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=DISABLE,
+        check_str=ADMIN_OR_OWNER,
+        description='Turn Two Factor Authentication off: remove every '
+        'device and the pending enrolment. The owner must prove the second '
+        'factor; whoever else the rule allows (an admin resetting a lost '
+        'phone) does not.',
+        operations=[{'path': BASE, 'method': 'DELETE'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=MANAGE_CREDENTIALS,
+        check_str=ADMIN,
+        description='Read, create, change or delete credentials of type '
+        'totp through /v3/credentials, when [totp_concat] '
+        'protect_totp_credentials is on (the default). Everyone else gets '
+        '403 there and uses the OS-TOTP API.',
+        operations=[{'path': '/v3/credentials', 'method': 'GET'},
+                    {'path': '/v3/credentials', 'method': 'POST'},
+                    {'path': '/v3/credentials/{credential_id}',
+                     'method': 'GET'},
+                    {'path': '/v3/credentials/{credential_id}',
+                     'method': 'PATCH'},
+                    {'path': '/v3/credentials/{credential_id}',
+                     'method': 'DELETE'}],
+    ),
+]
+
+
+def list_rules():
+    """Entry point of ``oslo.policy.policies``."""
+    return rules
