@@ -21,7 +21,9 @@ from keystone.server import wsgi
 
 from keystone_totp_concat import os_totp
 from keystone_totp_concat import password_change
+from keystone_totp_concat import request_guard
 
 application = wsgi.initialize_public_application()
+request_guard.install(application)
 password_change.install(application)
 os_totp.install(application)

@@ -12,6 +12,9 @@
 
 """Hostile and odd inputs: every one gets a 4xx, never a 5xx, never a token."""
 
+import json
+import uuid
+
 import pytest
 
 from tests import cloud as c
@@ -155,3 +158,91 @@ def test_disabled_enrolled_user_gets_no_token(cloud):
     r = cloud.login_as(user, user.password + user.code())
     assert r.status_code == 401
     assert 'X-Subject-Token' not in r.headers
+
+
+# -- Bodies that crash stock Keystone or make it echo the password --
+
+def post_raw(cloud, path, text):
+    return cloud.http.post(cloud.url + path, data=text.encode('utf-8'),
+                           headers={'Content-Type': 'application/json'})
+
+
+def token_body(user, password_json):
+    return ('{"auth": {"identity": {"methods": ["password"], "password": '
+            '{"user": {"name": %s, "domain": {"id": "default"}, "password": '
+            '%s}}}}}' % (json.dumps(user.name), password_json))
+
+
+def assert_keystone_400(r):
+    assert r.status_code == 400, (r.status_code, r.text[:200])
+    error = r.json()['error']
+    assert error['code'] == 400 and error['title'] == 'Bad Request'
+    return error['message']
+
+
+RAW_CASES = {
+    'lone surrogate after the password of an enrolled user':
+        lambda u: token_body(u, json.dumps(u.password)[:-1] + '\\ud800"'),
+    'lone surrogate as the user name': lambda u: (
+        '{"auth": {"identity": {"methods": ["password"], "password": '
+        '{"user": {"name": "\\udfff", "domain": {"id": "default"}, '
+        '"password": "x"}}}}}'),
+    'NUL in the user name': lambda u: (
+        '{"auth": {"identity": {"methods": ["password"], "password": '
+        '{"user": {"name": "a\\u0000b", "domain": {"id": "default"}, '
+        '"password": "x"}}}}}'),
+    'nested 5,000 deep': lambda u: '{"auth": ' + '[' * 5000 + ']' * 5000 + '}',
+    'nested 40 deep in the scope': lambda u: (
+        '{"auth": {"identity": {"methods": ["password"]}, "scope": '
+        + '{"a": ' * 40 + '1' + '}' * 40 + '}}'),
+    'huge integer': lambda u: token_body(u, '1' + '0' * 5000),
+    'integer beyond 64 bits': lambda u: token_body(u, str(2 ** 70)),
+    'float overflow': lambda u: token_body(u, '1e999'),
+    'NaN': lambda u: token_body(u, 'NaN'),
+    'invalid UTF-8': lambda u: None,
+    'auth is a list': lambda u: '{"auth": ["%s"]}' % u.password,
+    'identity is a string': lambda u: (
+        '{"auth": {"identity": "%s"}}' % u.password),
+    'user is a list': lambda u: (
+        '{"auth": {"identity": {"methods": ["password"], "password": '
+        '{"user": ["%s"]}}}}' % u.password),
+}
+
+
+@pytest.mark.parametrize('case', sorted(RAW_CASES))
+def test_bodies_that_crash_keystone_get_a_400(case, cloud, keystone):
+    user = cloud.create_user(devices=1, password='pw-' + uuid.uuid4().hex)
+    text = RAW_CASES[case](user)
+    if text is None:
+        r = cloud.http.post(cloud.url + '/auth/tokens', data=b'{"a": "\xff"}',
+                            headers={'Content-Type': 'application/json'})
+    else:
+        r = post_raw(cloud, '/auth/tokens', text)
+    message = assert_keystone_400(r)
+    assert user.password not in message
+    assert user.password not in keystone.log_file.read_text()
+
+
+@pytest.mark.parametrize('value', [
+    '["{password}"]', '{{"p": "{password}"}}', '12345678901234',
+])
+def test_a_password_of_the_wrong_type_is_neither_echoed_nor_logged(
+        value, cloud, keystone):
+    user = cloud.create_user(devices=1, password='97531' + uuid.uuid4().hex)
+    planted = value.format(password=user.password)
+    r = post_raw(cloud, '/auth/tokens', token_body(user, planted))
+    message = assert_keystone_400(r)
+    assert 'password' in message
+    secret = user.password if '{' in value else '12345678901234'
+    assert secret not in r.text
+    assert secret not in keystone.log_file.read_text()
+
+
+def test_a_passcode_of_the_wrong_type_is_not_echoed(cloud, keystone):
+    user = cloud.create_user(devices=1)
+    code = int(user.code())
+    r = cloud.login(body(user_ref(user), password=user.password,
+                         passcode=[code, 'planted-passcode']))
+    assert_keystone_400(r)
+    assert 'planted-passcode' not in r.text
+    assert 'planted-passcode' not in keystone.log_file.read_text()

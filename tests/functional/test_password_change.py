@@ -14,6 +14,8 @@
 the code too for enrolled users, when Keystone is served through
 keystone_totp_concat.wsgi; the stock node shows why."""
 
+import json
+
 import pytest
 
 from tests import cloud as c
@@ -89,3 +91,47 @@ def test_malformed_password_change_gets_a_4xx(body, cloud):
     r = cloud.http.post('%s/users/%s/password' % (cloud.url, user.id),
                         json=body)
     assert 400 <= r.status_code < 500, r.text
+
+
+def test_a_failed_change_leaves_its_code_unused(cloud):
+    """The code is recorded before Keystone's handler runs and given back
+    when the change fails (here: Keystone refuses a disabled user)."""
+    user = cloud.create_user(devices=1)
+    code = user.code()
+    cloud.api('PATCH', '/users/' + user.id, json={'user': {'enabled': False}})
+    r = change_password(cloud, user, user.password + code, 'new-pw')
+    assert r.status_code == 401, r.text
+    cloud.api('PATCH', '/users/' + user.id, json={'user': {'enabled': True}})
+    r = cloud.login_as(user, user.password + code)
+    assert r.status_code == 201, r.text
+
+
+def test_a_crashing_change_is_refused_and_its_code_still_logs_in(cloud):
+    user = cloud.create_user(devices=1)
+    code = user.code()
+    text = ('{"user": {"original_password": %s, "password": "new-pw"}}'
+            % (json.dumps(user.password + code)[:-1] + '\\ud800"'))
+    r = cloud.http.post('%s/users/%s/password' % (cloud.url, user.id),
+                        data=text.encode(),
+                        headers={'Content-Type': 'application/json'})
+    assert r.status_code == 400, r.text
+    r = cloud.login_as(user, user.password + code)
+    assert r.status_code == 201, r.text
+
+
+def test_a_password_of_the_wrong_type_is_not_echoed(cloud, keystone):
+    user = cloud.create_user(devices=1)
+    r = change_password(cloud, user, [user.password + user.code()], 'x')
+    assert r.status_code == 400
+    assert user.password not in r.text
+    assert user.password not in keystone.log_file.read_text()
+
+
+def test_a_stranger_cannot_lock_the_user_out_of_the_change(cloud):
+    user = cloud.create_user(devices=1)
+    for n in range(15):
+        r = change_password(cloud, user, 'guess-%d' % n
+                            + c.wrong_code(*user.secrets), 'new-pw')
+        assert r.json() == c.ADDITIONAL_STEPS_BODY
+    r = change_password(cloud, user, user.password + user.code(), 'new-pw')
+    assert r.status_code == 204, r.text

@@ -174,3 +174,59 @@ def test_throttle_reset_command_ends_a_lockout(cloud, node):
     assert 'unlocked' in result.stdout
     r = login(cloud, node, user, user.password + user.code())
     assert r.status_code == 201, r.text
+
+
+# -- A caller who knows only the user name (the suite's Keystone, defaults) --
+
+def failed_auth_count(cloud, user):
+    """Keystone's own lockout counter ([security_compliance])."""
+    return cloud.sql('SELECT failed_auth_count FROM local_user WHERE '
+                     'user_id = :u', u=user.id)[0][0] or 0
+
+
+def test_a_stranger_cannot_lock_the_user_out(cloud):
+    user = cloud.create_user(devices=1)
+    for n in range(50):
+        guess = 'guess-%d' % n + c.wrong_code(*user.secrets)
+        assert refused(cloud.login_as(user, guess))
+    # Only the first password_first_after guesses were checked; the rest
+    # were refused before their code was looked at, and counted nowhere:
+    # neither here nor in Keystone's own lockout.
+    assert throttle_row(cloud, user).failures == 3
+    assert throttle_row(cloud, user).locked_until == 0
+    assert failed_auth_count(cloud, user) == 0
+    r = cloud.login_as(user, user.password + user.code())
+    assert r.status_code == 201, r.text
+    assert tuple(throttle_row(cloud, user)) == (0, 0, 0)
+
+
+def test_after_a_stranger_the_user_may_still_mistype(cloud):
+    user = cloud.create_user(devices=1)
+    for _ in range(20):
+        assert refused(cloud.login_as(user, 'x' + c.wrong_code(*user.secrets)))
+    wrong = user.password + c.wrong_code(*user.secrets)
+    for _ in range(5):
+        assert refused(cloud.login_as(user, wrong))
+    r = cloud.login_as(user, user.password + user.code())
+    assert r.status_code == 201, r.text
+
+
+def test_wrong_codes_with_the_password_still_lock(cloud):
+    """Ten checks per lockout period, whoever made the first ones."""
+    user = cloud.create_user(devices=1)
+    wrong = user.password + c.wrong_code(*user.secrets)
+    for _ in range(12):
+        assert refused(cloud.login_as(user, wrong))
+    row = throttle_row(cloud, user)
+    assert row.lockouts == 1 and row.locked_until > time.time()
+    r = cloud.login_as(user, user.password + user.code())
+    assert refused(r), r.text
+
+
+def test_a_stranger_gets_the_same_answer_before_and_after(cloud):
+    user = cloud.create_user(devices=1)
+    answers = [cloud.login_as(user, 'x' + c.wrong_code(*user.secrets))
+               for _ in range(6)]
+    assert {(r.status_code, r.text) for r in answers} == {
+        (401, answers[0].text)}
+    assert refused(answers[0])
