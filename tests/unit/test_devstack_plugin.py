@@ -23,15 +23,16 @@ real ``keystone-totp-manage`` creating the tables in a SQLite database.
 
 import configparser
 from importlib import metadata
-from importlib import util
+import json
 import os
 import pathlib
 import sqlite3
 import subprocess
 import sys
 
-import pytest
+from cryptography import fernet
 from keystone.conf import auth as keystone_auth_opts
+import pytest
 
 from keystone_totp_concat import conf
 
@@ -214,10 +215,47 @@ def test_older_devstack_wsgi_script_is_replaced_and_restored(node):
     assert node.leftovers() == []
 
 
-def test_wsgi_module_of_this_package_exists():
-    module, _, name = WSGI_MODULE.partition(':')
-    assert util.find_spec(module) is not None
-    assert name == 'application'
+# Loads ``module:attribute`` as uwsgi's ``module =`` does and asks it for
+# Keystone's version document. Keystone parses sys.argv: no arguments.
+LOAD_WSGI = '''
+import importlib, json, os
+from werkzeug import test
+module, _, name = os.environ['KTC_WSGI_MODULE'].partition(':')
+app = getattr(importlib.import_module(module), name)
+answer = test.Client(app).get('/v3')
+print(json.dumps([answer.status_code, answer.get_json()]))
+'''
+
+
+def test_wsgi_module_written_for_uwsgi_serves_keystone(node, tmp_path):
+    node.run('stack post-config')
+    module = node.uwsgi()['module']
+    assert module == WSGI_MODULE
+    # The keystone.conf the plugin wrote, plus the key repositories that
+    # keystone-manage fernet_setup and credential_setup would fill.
+    written = node.conf()
+    for section, directory in (('fernet_tokens', 'fernet-keys'),
+                               ('fernet_receipts', 'fernet-keys'),
+                               ('credential', 'credential-keys')):
+        keys = tmp_path / directory
+        keys.mkdir(exist_ok=True)
+        for index in ('0', '1'):
+            (keys / index).write_bytes(fernet.Fernet.generate_key())
+        written[section] = {'key_repository': str(keys)}
+    conf_file = tmp_path / 'keystone-wsgi.conf'
+    with open(conf_file, 'w') as f:
+        written.write(f)
+
+    result = subprocess.run(
+        [sys.executable, '-c', LOAD_WSGI],
+        env={**os.environ, 'OS_KEYSTONE_CONFIG_FILES': str(conf_file),
+             'KTC_WSGI_MODULE': module},
+        capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    status, body = json.loads(result.stdout.splitlines()[-1])
+    assert status == 200
+    assert body['version']['id'].startswith('v3.')
 
 
 def test_auth_drivers_written_are_entry_points_of_this_package(node):
@@ -309,8 +347,7 @@ def test_unstack_and_clean_leave_nothing_behind(node):
 
 
 def test_unstack_never_leaves_the_stock_totp_method(node):
-    """methods=totp without [auth] totp would be Keystone's one-factor
-    totp method."""
+    """Never methods=totp without [auth] totp: Keystone's one-factor totp."""
     node.write_conf(auth={'methods': 'totp,password,token'})
     node.run('stack post-config')
     assert node.conf().get('auth', 'methods') == 'totp,password,token'
