@@ -22,7 +22,6 @@ import subprocess
 import sys
 
 import pexpect
-import pytest
 
 from tests import cloud as c
 from tests.functional.test_cli_enrol import assert_one_line_error
@@ -91,7 +90,6 @@ def test_login_with_wrong_code_fails_in_one_line(cloud, tmp_path):
 def test_person_types_password_and_one_code_at_prompts(cloud, tmp_path):
     """With the v3passwordtotp auth type (issue 4) a person answers the
     password and passcode prompts once; two commands then need neither."""
-    pytest.importorskip('keystone_totp_concat.client.loader')
     user = cloud.create_user(devices=1)
     env = user_env(cloud, tmp_path, user, OS_AUTH_TYPE='v3passwordtotp')
     script = ('eval "$(%s login)"; %s token issue -f value -c user_id; '
