@@ -5,8 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv run test genconfig genpolicy clean horizon-venv browser test-e2e \
-	test-cluster bench
+.PHONY: venv run test lint genconfig genpolicy clean horizon-venv browser \
+	test-e2e test-cluster bench
 
 venv: $(VENV)/.installed
 
@@ -21,6 +21,10 @@ run: venv
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# flake8 with the OpenStack hacking rules; configuration in tox.ini [flake8].
+lint: venv
+	$(BIN)/flake8
 
 # Browser tests (tests/e2e/): Horizon in a virtualenv of its own, as its
 # Django stack is pinned apart (tests/e2e/horizon-constraints.txt), driven
