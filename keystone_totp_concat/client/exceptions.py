@@ -23,8 +23,10 @@ from keystone_totp_concat.client import protocol
 
 
 class TOTPRequired(exceptions.Unauthorized):
-    """Keystone answered "Additional authentications steps required."
-    (protocol.asks_for_code)."""
+    """Keystone answered "Additional authentications steps required.".
+
+    That is, protocol.asks_for_code: the code was missing or not accepted.
+    """
 
     template = (
         'Two Factor Authentication is enabled for this account and the TOTP '

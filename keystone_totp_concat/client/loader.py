@@ -35,8 +35,11 @@ from keystone_totp_concat import totp
 
 
 class PasswordTOTPLoader(loading.BaseV3Loader):
-    """Authenticate with a username, a password and the TOTP code of the
-    user's authenticator app, sent directly after the password."""
+    """Authenticate with a username, a password and a TOTP code.
+
+    The code of the user's authenticator app is sent directly after the
+    password.
+    """
 
     @property
     def plugin_class(self):

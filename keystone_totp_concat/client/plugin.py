@@ -132,8 +132,11 @@ class PasswordTOTP(v3.Password):
         return super().invalidate()
 
     def _authenticate(self, session):
-        """POST password+code; on "additional steps required" try at most
-        one other code (next time step, or typed on the terminal)."""
+        """POST password+code, with at most one retry.
+
+        On "additional steps required" try at most one other code (next time
+        step, or typed on the terminal).
+        """
         code = self._first_code()
         try:
             return self._request(session, code)
@@ -190,8 +193,11 @@ class PasswordTOTP(v3.Password):
         return code
 
     def _secret_code(self, exclude):
-        """The code of the current time step, or of the next one (the server
-        accepts both) when the current one was already used."""
+        """The code of the current time step, or of the next one.
+
+        The next one (the server accepts both) when the current one was
+        already used.
+        """
         step = totp.time_step(time.time())
         digits = protocol.code_length(self._code_length)
         for candidate in (step, step + 1):
@@ -236,8 +242,11 @@ class PasswordTOTP(v3.Password):
         )
 
     def _cached_ref(self, session, key):
-        """Validate the cached token with Keystone (it may have been revoked)
-        and rebuild its AccessInfo, catalog included; None if unusable."""
+        """The AccessInfo of the cached token, or None if unusable.
+
+        The token is validated with Keystone (it may have been revoked) and
+        its AccessInfo rebuilt, catalog included.
+        """
         token = self._cache.get(key)
         if not token:
             return None

@@ -40,8 +40,11 @@ MIN_TOKEN_LIFE = datetime.timedelta(seconds=120)
 
 
 def cache_key(**elements):
-    """An opaque key for a token: a hash of what identifies who asked for it
-    and with which scope, so the file does not list user or project names."""
+    """An opaque key for a token.
+
+    A hash of what identifies who asked for it and with which scope, so the
+    file does not list user or project names.
+    """
     blob = json.dumps(elements, sort_keys=True, separators=(',', ':'))
     return hashlib.sha256(blob.encode('utf-8')).hexdigest()
 

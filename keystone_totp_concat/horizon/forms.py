@@ -41,8 +41,11 @@ class _CodeInput(forms.TextInput):
 
 
 class CodeField(forms.CharField):
-    """The code (KEYSTONE_TOTP_CODE_LENGTH digits); spaces are dropped,
-    anything else but digits is refused before Keystone is asked."""
+    """The code (KEYSTONE_TOTP_CODE_LENGTH digits).
+
+    Spaces are dropped, anything else but digits is refused before Keystone
+    is asked.
+    """
 
     default_validators = [validators.RegexValidator(
         r'^[0-9]*$', _('Enter the digits of the code only.'))]
@@ -75,8 +78,11 @@ class Login(auth_forms.Login):
             self.show_code_field()
 
     def show_code_field(self):
-        """Add the code field right after the password field, and put the
-        cursor in the password field: the user name is already filled in."""
+        """Add the code field right after the password field.
+
+        The cursor goes to the password field: the user name is already
+        filled in.
+        """
         if CODE_FIELD in self.fields:
             return
         self.fields['username'].widget.attrs.pop('autofocus', None)

@@ -20,10 +20,10 @@ answers 5xx, the logs hold no traceback, and the surviving node keeps
 serving and refuses every code accepted (by either node) before the kill.
 """
 
+from concurrent import futures
 import json
 import os
 import time
-from concurrent import futures
 
 import pytest
 

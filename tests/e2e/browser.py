@@ -18,8 +18,8 @@ Selenium never looks for (or downloads) a browser or a driver of its own.
 
 import urllib.parse
 
-from selenium import webdriver
 from selenium.common import exceptions as se_exceptions
+from selenium import webdriver
 from selenium.webdriver.chrome import service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import ui
@@ -123,8 +123,10 @@ class Dashboard:
             By.CSS_SELECTOR, '.user-menu').text.strip()
 
     def logged_in_as(self):
-        """The user name of the session, from a page that needs one; None
-        when Horizon sends the browser back to the login page."""
+        """The user name of the session, from a page that needs one.
+
+        None when Horizon sends the browser back to the login page.
+        """
         self.driver.get(self.url + '/identity/')
         if self.path().startswith('/auth/login'):
             return None

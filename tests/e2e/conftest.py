@@ -66,8 +66,10 @@ def horizon(keystone, tmp_path_factory, output_dir):
 
 @pytest.fixture(scope='session')
 def stock_horizon(keystone, tmp_path_factory, output_dir, horizon):
-    """Horizon exactly as released, on the same Keystone. Started after
-    ``horizon`` because both share one local_settings.d/."""
+    """Horizon exactly as released, on the same Keystone.
+
+    Started after ``horizon`` because both share one local_settings.d/.
+    """
     server = _horizon(keystone, tmp_path_factory, extension=False)
     yield server
     server.stop()

@@ -141,8 +141,10 @@ def test_user_without_2fa_never_sees_code_field(cloud, dashboard):
 
 
 def test_stock_horizon_accepts_code_after_password(cloud, stock_dashboard):
-    """Horizon as released: password+code in the password field works, and
-    without the extension a missing code is just "Invalid credentials."."""
+    """Horizon as released: password+code in the password field works.
+
+    Without the extension a missing code is just "Invalid credentials.".
+    """
     user = cloud.create_user(devices=1)
     plain = cloud.create_user()
 

@@ -127,8 +127,10 @@ def test_clouds_yaml_auth_type(cloud, osc):
 
 
 def token_issue_answering_the_prompt(osc, user, env):
-    """Run ``openstack token issue`` on a pseudo-terminal and type the
-    user's current code at the plugin's prompt."""
+    """Run ``openstack token issue`` on a pseudo-terminal.
+
+    The user's current code is typed at the plugin's prompt.
+    """
     child = pexpect.spawn(OPENSTACK, ['token', 'issue', '-f', 'value', '-c',
                                       'user_id'],
                           env=env, cwd=str(osc.dir), encoding='utf-8',

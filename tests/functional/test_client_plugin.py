@@ -14,11 +14,11 @@
 the suite's Keystone: what happens when a token must be renewed after its
 code was used, and the openstack.connect() usage the README shows."""
 
-import openstack
-import pytest
 from keystoneauth1 import exceptions as ksa_exceptions
 from keystoneauth1 import loading
 from keystoneauth1 import session as ks_session
+import openstack
+import pytest
 
 from keystone_totp_concat.client import exceptions
 from tests.cloud import code_for
