@@ -90,25 +90,19 @@ class CodeRefused(exception.Error):
         'code checks are locked after too many wrong codes.')
 
 
-class EnrolmentMissing(exception.Error):
-    code = int(http.client.NOT_FOUND)
-    title = http.client.responses[http.client.NOT_FOUND]
+class EnrolmentMissing(exception.NotFound):
     message_format = (
         'No pending enrolment for this user: it expired, was confirmed, '
         'cancelled or replaced, or never began. Begin again with POST '
         '.../OS-TOTP/enrolment.')
 
 
-class NotEnrolled(exception.Error):
-    code = int(http.client.NOT_FOUND)
-    title = http.client.responses[http.client.NOT_FOUND]
+class NotEnrolled(exception.NotFound):
     message_format = ('Two Factor Authentication is not enabled for this '
                       'user.')
 
 
-class DeviceNotFound(exception.Error):
-    code = int(http.client.NOT_FOUND)
-    title = http.client.responses[http.client.NOT_FOUND]
+class DeviceNotFound(exception.NotFound):
     message_format = 'Could not find TOTP device: %(device_id)s.'
 
 

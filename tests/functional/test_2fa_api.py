@@ -217,3 +217,361 @@ def test_a_new_begin_replaces_the_pending_secret(cloud):
     r = confirm(cloud, token, user, c.code_for(new))
     assert r.status_code == 201, r.text
     assert list(stored(cloud, user).values()) == [new]
+
+
+# -- a token alone --
+
+@pytest.fixture(scope='module')
+def strict_node(keystone, tmp_path_factory):
+    """Another node of the same cloud (same database): 3 code checks before
+    a lockout, and no token counts as fresh (a code is always needed)."""
+    with another_node(keystone, tmp_path_factory, 'strict-keystone',
+                      overrides={'totp_concat': {
+                          'max_failures': 3, 'lockout_duration': 600,
+                          'fresh_token_seconds': 0}}) as node:
+        yield node
+
+
+def test_a_token_taken_before_enrolment_cannot_undo_it(cloud):
+    """The thief's token from before the user turned 2FA on: it cannot
+    read the secret, remove the device, turn 2FA off or add a device."""
+    user = cloud.create_user()
+    stolen = token_of(cloud, user)
+    secret, device = enable(cloud, user)
+    creds = cloud.url + '/credentials'
+
+    assert call(stolen, 'GET', creds + '/' + device['id']).status_code == 403
+    listed = call(stolen, 'GET', creds)
+    assert listed.status_code == 200 and secret not in listed.text
+    assert secret not in call(stolen, 'GET', base(cloud, user)).text
+    assert call(stolen, 'DELETE', creds + '/' + device['id']).status_code == (
+        403)
+    for method, path in (('DELETE', '/devices/' + device['id']),
+                         ('DELETE', ''), ('POST', '/enrolment')):
+        r = call(stolen, method, base(cloud, user) + path)
+        assert r.status_code == 403, (path, r.text)
+        assert 'passcode' in r.json()['error']['message']
+    assert stored(cloud, user) == {device['id']: secret}
+    assert status(cloud, user)['pending_enrolment'] is None
+    assert refused_login(cloud.login_as(user, user.password))
+
+
+def test_a_wrong_code_does_not_prove_the_second_factor(cloud):
+    user = cloud.create_user()
+    stolen = token_of(cloud, user)
+    secret, device = enable(cloud, user)
+    r = call(stolen, 'DELETE', base(cloud, user),
+             {'totp': {'passcode': c.wrong_code(secret)}})
+    assert r.status_code == 403, r.text
+    assert 'not accepted' in r.json()['error']['message']
+    assert list(stored(cloud, user)) == [device['id']]
+
+
+def test_a_current_code_proves_it_and_is_used_up(cloud):
+    user = cloud.create_user()
+    token = token_of(cloud, user)
+    secret, device = enable(cloud, user)
+    code = next_code(secret)
+    r = call(token, 'POST', base(cloud, user) + '/enrolment',
+             {'enrolment': {'passcode': code}})
+    assert r.status_code == 201, r.text
+    # The code proved the second factor once: it cannot log in.
+    assert refused_login(cloud.login_as(user, user.password + code))
+
+
+def test_a_current_code_removes_a_device(cloud):
+    user = cloud.create_user()
+    token = token_of(cloud, user)
+    secret, device = enable(cloud, user)
+    r = call(token, 'DELETE', base(cloud, user) + '/devices/' + device['id'],
+             {'device': {'passcode': next_code(secret)}})
+    assert r.status_code == 204, r.text
+    assert stored(cloud, user) == {}
+    assert cloud.login_as(user, user.password).status_code == 201
+
+
+def test_a_begin_with_a_bare_token_cannot_add_a_second_device(cloud):
+    """A pending enrolment begun before the user had a device does not
+    become a second device once they have one."""
+    user = cloud.create_user()
+    stolen = token_of(cloud, user)
+    planted = begin(cloud, stolen, user)['secret']
+    cloud.enrol(user, c.new_secret())  # the user enrols meanwhile
+    r = confirm(cloud, stolen, user, c.code_for(planted))
+    assert r.status_code == 403, r.text
+    assert len(stored(cloud, user)) == 1
+
+
+def test_a_reissued_token_is_not_fresh(cloud):
+    user = cloud.create_user()
+    secret, device = enable(cloud, user)
+    fresh = token_of(cloud, user, user.password + next_code(secret))
+    r = cloud.http.post(cloud.url + '/auth/tokens', json={'auth': {
+        'identity': {'methods': ['token'], 'token': {'id': fresh}},
+        'scope': {'project': {'id': user.project_id}}}})
+    assert r.status_code == 201, r.text
+    assert 'totp' in r.json()['token']['methods']
+    reissued = r.headers['X-Subject-Token']
+    r = call(reissued, 'DELETE', base(cloud, user))
+    assert r.status_code == 403, r.text
+    assert call(fresh, 'DELETE', base(cloud, user)).status_code == 204
+
+
+def test_an_application_credential_cannot_turn_2fa_off(cloud):
+    user = cloud.create_user()
+    secret, device = enable(cloud, user)
+    token = token_of(cloud, user, user.password + next_code(secret))
+    r = call(token, 'POST', '%s/users/%s/application_credentials'
+             % (cloud.url, user.id),
+             {'application_credential': {'name': 'ci'}})
+    assert r.status_code == 201, r.text
+    app_cred = r.json()['application_credential']
+    r = cloud.http.post(cloud.url + '/auth/tokens', json={'auth': {
+        'identity': {'methods': ['application_credential'],
+                     'application_credential': {
+                         'id': app_cred['id'],
+                         'secret': app_cred['secret']}}}})
+    assert r.status_code == 201, r.text
+    delegated = r.headers['X-Subject-Token']
+    for method, path in (('DELETE', ''), ('POST', '/enrolment'),
+                         ('DELETE', '/devices/' + device['id'])):
+        r = call(delegated, method, base(cloud, user) + path)
+        assert r.status_code == 403, (path, r.text)
+    assert call(delegated, 'GET', cloud.url + '/credentials/'
+                + device['id']).status_code == 403
+    assert list(stored(cloud, user)) == [device['id']]
+
+
+def test_a_token_that_is_not_fresh_needs_a_code(cloud, strict_node):
+    user = cloud.create_user(devices=1)
+    url = strict_node.url
+    token = token_of(cloud, user, user.password + user.code(), url=url)
+    r = call(token, 'POST', base(cloud, user, url) + '/enrolment')
+    assert r.status_code == 403, r.text
+    r = call(token, 'POST', base(cloud, user, url) + '/enrolment',
+             {'enrolment': {'passcode': user.code(0, 1),
+                            'label': 'second'}})
+    assert r.status_code == 201, r.text
+    second = r.json()['enrolment']['secret']
+    r = confirm(cloud, token, user, c.code_for(second), url=url)
+    assert r.status_code == 201, r.text
+    assert r.json()['device']['label'] == 'second'
+    assert len(stored(cloud, user)) == 2
+
+
+# -- other callers --
+
+def test_another_user_cannot_see_or_touch(cloud):
+    user, other = cloud.create_user(), cloud.create_user()
+    enable(cloud, user)
+    token = token_of(cloud, other)
+    for method, path in (('GET', ''), ('GET', '/devices'),
+                         ('GET', '/devices/' + user.credential_ids[0]),
+                         ('POST', '/enrolment'), ('DELETE', '/enrolment'),
+                         ('POST', '/devices'), ('DELETE', ''),
+                         ('DELETE', '/devices/' + user.credential_ids[0])):
+        body = {'device': {'passcode': '123456'}} if path == '/devices' \
+            and method == 'POST' else None
+        r = call(token, method, base(cloud, user) + path, body)
+        assert r.status_code == 403, (method, path, r.text)
+    assert len(stored(cloud, user)) == 1
+
+
+def test_admin_resets_a_lost_phone_without_a_code(cloud):
+    user = cloud.create_user()
+    secret, device = enable(cloud, user)
+    admin = cloud.admin.get_token()
+    assert status(cloud, user, admin)['enabled'] is True
+    r = call(admin, 'DELETE', base(cloud, user))
+    assert r.status_code == 204, r.text
+    assert stored(cloud, user) == {}
+    assert cloud.login_as(user, user.password).status_code == 201
+
+    # ... and can enrol for the user (the secret is handed over).
+    enrolment = begin(cloud, admin, user)
+    r = confirm(cloud, admin, user, c.code_for(enrolment['secret']))
+    assert r.status_code == 201, r.text
+    dev = r.json()['device']['id']
+    r = call(admin, 'DELETE', base(cloud, user) + '/devices/' + dev)
+    assert r.status_code == 204, r.text
+
+    missing = call(admin, 'GET', '%s/users/%s/OS-TOTP' % (cloud.url, 'no-such'))
+    assert missing.status_code == 404
+
+
+def test_unauthenticated_callers_get_401(cloud):
+    user = cloud.create_user()
+    for token in (None, 'not-a-token'):
+        for method, path in (('GET', ''), ('POST', '/enrolment'),
+                             ('DELETE', '')):
+            r = call(token, method, base(cloud, user) + path)
+            assert r.status_code == 401, (token, path, r.text)
+
+
+# -- state shared by nodes; expiry; throttle --
+
+def test_begin_on_one_node_confirm_on_another(cloud, strict_node):
+    user = cloud.create_user()
+    token = token_of(cloud, user)
+    secret = begin(cloud, token, user)['secret']
+    seen = call(token, 'GET', base(cloud, user, strict_node.url))
+    assert seen.json()['totp']['pending_enrolment'] is not None
+    r = confirm(cloud, token, user, c.code_for(secret), url=strict_node.url)
+    assert r.status_code == 201, r.text
+    assert status(cloud, user)['enabled'] is True
+    assert cloud.login_as(user, user.password + next_code(secret)
+                          ).status_code == 201
+
+
+def test_an_expired_enrolment_cannot_be_confirmed(cloud):
+    user = cloud.create_user()
+    token = token_of(cloud, user)
+    secret = begin(cloud, token, user)['secret']
+    expires = status(cloud, user)['pending_enrolment']['expires_at']
+    assert expires  # default: 10 minutes from now
+    cloud.sql('UPDATE totp_concat_pending SET expires_at = :t '
+              'WHERE user_id = :u', t=int(time.time()) - 1, u=user.id)
+    r = confirm(cloud, token, user, c.code_for(secret))
+    assert r.status_code == 404, r.text
+    assert 'No pending enrolment' in r.json()['error']['message']
+    assert status(cloud, user)['pending_enrolment'] is None
+    assert stored(cloud, user) == {}
+    assert cloud.sql('SELECT user_id FROM totp_concat_pending WHERE '
+                     'user_id = :u', u=user.id) == []
+
+
+def test_confirm_is_throttled_like_a_login(cloud, strict_node):
+    user = cloud.create_user()
+    url = strict_node.url
+    token = token_of(cloud, user)
+    secret = begin(cloud, token, user, url=url)['secret']
+    for _ in range(3):
+        r = confirm(cloud, token, user, c.wrong_code(secret), url=url)
+        assert r.status_code == 403, r.text
+    # Locked now: even the right code is refused, and nothing is stored.
+    r = confirm(cloud, token, user, c.code_for(secret), url=url)
+    assert r.status_code == 403, r.text
+    assert stored(cloud, user) == {}
+    log = strict_node.log_file.read_text()
+    assert 'TOTP code of user %s not checked: too many failed' % user.id \
+        in log
+
+
+# -- nothing secret anywhere but the begin answer --
+
+def test_secrets_and_codes_are_in_no_other_answer_and_no_log(cloud,
+                                                             keystone):
+    user = cloud.create_user()
+    token = token_of(cloud, user)
+    answers = []
+    r = call(token, 'POST', base(cloud, user) + '/enrolment',
+             {'enrolment': {'label': 'phone'}})
+    assert r.headers['Cache-Control'] == 'no-store'
+    secret = r.json()['enrolment']['secret']
+    code = c.code_for(secret)
+    answers.append(call(token, 'GET', base(cloud, user)))
+    answers.append(confirm(cloud, token, user, code))
+    device = answers[-1].json()['device']['id']
+    fresh_code = next_code(secret)
+    fresh = token_of(cloud, user, user.password + fresh_code)
+    answers.append(call(fresh, 'GET', base(cloud, user) + '/devices'))
+    answers.append(call(fresh, 'GET', base(cloud, user) + '/devices/'
+                        + device))
+    answers.append(call(fresh, 'DELETE', base(cloud, user)))
+    for answer in answers:
+        assert answer.status_code < 300, answer.text
+        assert secret not in answer.text
+        assert secret not in str(answer.headers)
+
+    log = keystone.log_file.read_text()
+    assert secret not in log
+    assert user.password not in log
+    for used in (code, fresh_code):
+        lines = [x for x in log.splitlines() if user.id in x]
+        assert not any(used in x.replace(user.id, '') for x in lines)
+    # The audit trail: CADF events and log lines, enable then off.
+    events = [json.loads(x[x.index('{'):])['payload'] for x in
+              log.splitlines()
+              if 'oslo.messaging.notification.identity.OS-TOTP' in x
+              and user.id in x]
+    assert [e['action'] for e in events] == ['enable', 'disable']
+    assert all(e['outcome'] == 'success' for e in events)
+    assert all(e['target']['id'] == user.id for e in events)
+    lines = [x for x in log.splitlines()
+             if 'Two Factor Authentication of user %s' % user.id in x]
+    assert any('turned on' in x for x in lines)
+    assert any('turned off' in x for x in lines)
+
+
+# -- hostile input: always a 4xx in Keystone's error shape, never a 5xx --
+
+def raw(token, method, url, data, content_type='application/json'):
+    headers = {'X-Auth-Token': token, 'Content-Type': content_type}
+    return requests.request(method, url, headers=headers, data=data,
+                            timeout=30)
+
+
+def hostile_cases(cloud, user, token):
+    b = base(cloud, user)
+    enrol, devices, device = b + '/enrolment', b + '/devices', b + '/devices/x'
+    nested = '{"device": {"passcode": %s%s}}' % ('[' * 200, ']' * 200)
+    return [
+        ('POST', enrol, '[]'),
+        ('POST', enrol, '"enrolment"'),
+        ('POST', enrol, '{'),
+        ('POST', enrol, '{"enrolment": []}'),
+        ('POST', enrol, '{"enrolment": {"label": 5}}'),
+        ('POST', enrol, '{"enrolment": {"label": ""}}'),
+        ('POST', enrol, json.dumps({'enrolment': {'label': 'x' * 256}})),
+        ('POST', enrol, '{"enrolment": {"label": "a\\u0000b"}}'),
+        ('POST', enrol, '{"enrolment": {"label": "\\ud800"}}'),
+        ('POST', enrol, '{"enrolment": {"label": "\\u202e\\u0007"}}'),
+        ('POST', enrol, '{"enrolment": {"passcode": 123456}}'),
+        ('POST', enrol, '{"enrolment": {"secret": "JBSWY3DPEHPK3PXP"}}'),
+        ('POST', devices, ''),
+        ('POST', devices, '{"device": {}}'),
+        ('POST', devices, '{"device": {"passcode": "12345"}}'),
+        ('POST', devices, '{"device": {"passcode": "1234567"}}'),
+        ('POST', devices, json.dumps({'device': {'passcode': '１２３４５６'}})),
+        ('POST', devices, '{"device": {"passcode": "123456\\n"}}'),
+        ('POST', devices, '{"device": {"passcode": " 123456"}}'),
+        ('POST', devices, '{"device": {"passcode": null}}'),
+        ('POST', devices, '{"device": {"passcode": ["123456"]}}'),
+        ('POST', devices, '{"device": {"passcode": 1e400}}'),
+        ('POST', devices, '{"device": {"passcode": 123456}}'),
+        ('POST', devices, nested),
+        ('POST', devices, '{"device": {"passcode": "123456", "label": {}}}'),
+        ('DELETE', b, '{"totp": "123456"}'),
+        ('DELETE', b, '{"totp": {"passcode": true}}'),
+        ('DELETE', device, '{"device": {"passcode": 0}}'),
+        ('DELETE', device, ''),
+        ('PUT', b, '{}'),
+        ('PATCH', devices, '{}'),
+        ('GET', b + '/devices/' + 'x' * 1000, None),
+        ('GET', '%s/users/%s/OS-TOTP' % (cloud.url, 'u' * 300), None),
+        ('GET', '%s/users/%%00/OS-TOTP' % cloud.url, None),
+        ('POST', '%s/users/%s/OS-TOTP/enrolment' % (cloud.url, '..%2F..'),
+         '{}'),
+    ]
+
+
+def test_hostile_input_gets_a_4xx(cloud, keystone):
+    user = cloud.create_user()
+    token = token_of(cloud, user)
+    cases = hostile_cases(cloud, user, token)
+    assert len(cases) >= 20
+    for method, url, data in cases:
+        r = raw(token, method, url, data)
+        assert 400 <= r.status_code < 500, (method, url, data, r.text)
+        if r.status_code not in (404, 405):
+            assert set(r.json()['error']) >= {'code', 'message', 'title'}
+    r = raw(token, 'POST', base(cloud, user) + '/enrolment', 'label=x',
+            content_type='text/plain')
+    assert r.status_code == 400, r.text
+    # None of it changed anything, and nothing was counted as a guess.
+    assert status(cloud, user)['pending_enrolment'] is None
+    assert stored(cloud, user) == {}
+    assert cloud.sql('SELECT failures FROM totp_concat_throttle WHERE '
+                     'user_id = :u', u=user.id) == []
+    log = keystone.log_file.read_text()
+    assert 'UnexpectedError' not in log and 'Internal Server Error' not in log
