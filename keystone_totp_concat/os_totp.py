@@ -32,12 +32,12 @@ import time
 import uuid
 
 import flask
+from keystone.api._shared import delegation
 from keystone.common import authorization
 from keystone.common import json_home
 from keystone.common import provider_api
 from keystone.common import rbac_enforcer
 from keystone.common.rbac_enforcer import enforcer as ks_enforcer
-from keystone.api._shared import delegation
 import keystone.conf
 from keystone import exception
 from keystone import notifications
@@ -71,8 +71,10 @@ CLOCK_SLACK = 60
 
 
 class ProofRequired(exception.Error):
-    """403 with a message that says what is missing (Keystone's Forbidden
-    hides its message unless insecure_debug is on)."""
+    """403 that says what is missing.
+
+    Keystone's Forbidden hides its message unless insecure_debug is on.
+    """
 
     code = int(http.client.FORBIDDEN)
     title = http.client.responses[http.client.FORBIDDEN]
@@ -115,8 +117,11 @@ class BadRequest(exception.Error):
 # -- Policy --
 
 def _accept_action_names():
-    """Keystone's enforce_call refuses action names it does not know (a
-    set made from Keystone's own rules at import); add ours."""
+    """Let Keystone's enforce_call accept our action names.
+
+    It refuses names it does not know: a set made from Keystone's own rules
+    at import.
+    """
     names = {rule.name for rule in policies.rules}
     if not names <= ks_enforcer._POSSIBLE_TARGET_ACTIONS:
         ks_enforcer._POSSIBLE_TARGET_ACTIONS = (
@@ -132,9 +137,11 @@ def _register_policies():
 
 
 def _enforce(action, user_id):
-    """Keystone's RBAC on ``{'user': ...}`` of the target user; the user is
-    looked up only after the check, so existence does not leak to callers
-    the policy refuses (Keystone's own pattern)."""
+    """Keystone's RBAC on ``{'user': ...}`` of the target user.
+
+    The user is looked up only after the check, so existence does not leak
+    to callers the policy refuses (Keystone's own pattern).
+    """
     _register_policies()
 
     def build_target():
@@ -173,11 +180,13 @@ def _token():
 
 
 def fresh_second_factor(user_id):
-    """True when the request's token is the user's own, issued by a
-    password+code login (``totp`` among its methods) at most
-    ``fresh_token_seconds`` ago: not re-issued from another token (which
-    keeps the methods but gets a new issue time), not a trust, application
-    credential or OAuth token."""
+    """Whether the request's token proves the second factor by itself.
+
+    True when it is the user's own, issued by a password+code login
+    (``totp`` among its methods) at most ``fresh_token_seconds`` ago: not
+    re-issued from another token (which keeps the methods but gets a new
+    issue time), not a trust, application credential or OAuth token.
+    """
     token = _token()
     seconds = CONF.totp_concat.fresh_token_seconds
     if token is None or seconds <= 0 or token.user_id != user_id:
@@ -223,9 +232,11 @@ def _printable(text):
 
 
 def _passcode(member, required):
-    """The passcode of ``member``: exactly code_length ASCII digits, else
-    400 (not a guess, so not counted by the throttle); None if absent and
-    not required."""
+    """The passcode of ``member``, or None if absent and not required.
+
+    Anything but exactly code_length ASCII digits is a 400: not a guess, so
+    not counted by the throttle.
+    """
     code = member.get('passcode')
     if code is None and not required:
         return None
@@ -481,8 +492,10 @@ class DevicesResource(_Resource):
                 'links': {'self': _base_url(user_id) + '/devices'}}
 
     def post(self, user_id):
-        """POST /v3/users/{user_id}/OS-TOTP/devices: confirm the pending
-        enrolment with a code of its secret; the device is stored."""
+        """POST /v3/users/{user_id}/OS-TOTP/devices: confirm.
+
+        A code of the pending secret stores it as the user's new device.
+        """
         member = _body_member('device')
         _enforce(policies.CREATE_DEVICE, user_id)
         passcode = _passcode(member, required=True)
@@ -594,8 +607,11 @@ class TOTPAPI(ks_flask.APIBase):
 
 
 def _note_login(response):
-    """After a password+code login, copy the replay records of the user into
-    the device details (last used), before their purge drops them."""
+    """Note the last use of the user's devices after a password+code login.
+
+    The replay records are copied into the device details before their purge
+    drops them.
+    """
     try:
         if (flask.request.method != 'POST'
                 or response.status_code != http.client.CREATED
@@ -611,10 +627,20 @@ def _note_login(response):
 
 
 def install(app):
-    """Add the OS-TOTP API, the guard of totp credentials on
-    /v3/credentials and the last-use note to Keystone's Flask application."""
-    from keystone_totp_concat import credential_guard
+    """Add the OS-TOTP API to Keystone's Flask application.
 
+    With it come the guard of totp credentials on /v3/credentials and the
+    note of the devices' last use.
+    """
+    from keystone_totp_concat import credential_guard
+    from keystone_totp_concat import request_guard
+
+    # Hostile bodies (deep nesting, NUL, lone surrogates, huge numbers, a
+    # passcode that is no string) get the request guard's 400 first.
+    request_guard.add_route(r'^/v3/users/[^/]+/OS-TOTP/enrolment/?$',
+                            'enrolment', secrets=[('passcode',)])
+    request_guard.add_route(r'^/v3/users/[^/]+/OS-TOTP/devices/?$',
+                            'device', secrets=[('passcode',)])
     _accept_action_names()
     TOTPAPI.instantiate_and_register_to_app(app)
     credential_guard.install(app)

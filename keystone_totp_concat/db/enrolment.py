@@ -152,10 +152,12 @@ def delete_devices(user_id, credential_ids=None):
 
 @_retry_on_deadlock
 def note_use(user_id):
-    """Copy the user's replay records (the time step each device last
-    produced a token with) into the device details, where they outlive the
-    replay records' purge. One read and at most one write per device that
-    moved on."""
+    """Copy the user's replay records into the device details.
+
+    The replay record holds the time step each device last produced a token
+    with; copied, it outlives the replay records' purge. One read and at
+    most one write per device that moved on.
+    """
     last_use = models.last_use
     with sql.session_for_write() as session:
         used = session.execute(

@@ -26,8 +26,7 @@ from tests.conftest import another_node
 
 
 def token_of(cloud, user, field=None, url=None, project=True):
-    """A token of ``user`` from a login with ``field`` (password, maybe
-    followed by a code)."""
+    """A token of ``user`` from a login with ``field`` (password[+code])."""
     field = user.password if field is None else field
     scope = {'project': {'id': user.project_id}} if project else None
     r = cloud.login_as(user, field, url=url, scope=scope)
@@ -60,8 +59,10 @@ def confirm(cloud, token, user, code, url=None, **member):
 
 
 def enable(cloud, user, label=None):
-    """Turn 2FA on through the API with a bare-password token; returns the
-    secret and the device."""
+    """Turn 2FA on through the API with a bare-password token.
+
+    Returns the secret and the device.
+    """
     token = token_of(cloud, user)
     enrolment = begin(cloud, token, user,
                       **({'label': label} if label else {}))
@@ -223,8 +224,11 @@ def test_a_new_begin_replaces_the_pending_secret(cloud):
 
 @pytest.fixture(scope='module')
 def strict_node(keystone, tmp_path_factory):
-    """Another node of the same cloud (same database): 3 code checks before
-    a lockout, and no token counts as fresh (a code is always needed)."""
+    """Another node of the same cloud (same database).
+
+    3 code checks before a lockout, and no token counts as fresh (a code is
+    always needed).
+    """
     with another_node(keystone, tmp_path_factory, 'strict-keystone',
                       overrides={'totp_concat': {
                           'max_failures': 3, 'lockout_duration': 600,
@@ -233,8 +237,11 @@ def strict_node(keystone, tmp_path_factory):
 
 
 def test_a_token_taken_before_enrolment_cannot_undo_it(cloud):
-    """The thief's token from before the user turned 2FA on: it cannot
-    read the secret, remove the device, turn 2FA off or add a device."""
+    """The thief's token from before the user turned 2FA on.
+
+    It cannot read the secret, remove the device, turn 2FA off or add a
+    device.
+    """
     user = cloud.create_user()
     stolen = token_of(cloud, user)
     secret, device = enable(cloud, user)
@@ -291,8 +298,11 @@ def test_a_current_code_removes_a_device(cloud):
 
 
 def test_a_begin_with_a_bare_token_cannot_add_a_second_device(cloud):
-    """A pending enrolment begun before the user had a device does not
-    become a second device once they have one."""
+    """A bare token's pending enrolment does not become a second device.
+
+    It was begun before the user had a device, and is refused once they
+    have one.
+    """
     user = cloud.create_user()
     stolen = token_of(cloud, user)
     planted = begin(cloud, stolen, user)['secret']
@@ -395,7 +405,8 @@ def test_admin_resets_a_lost_phone_without_a_code(cloud):
     r = call(admin, 'DELETE', base(cloud, user) + '/devices/' + dev)
     assert r.status_code == 204, r.text
 
-    missing = call(admin, 'GET', '%s/users/%s/OS-TOTP' % (cloud.url, 'no-such'))
+    missing = call(admin, 'GET',
+                   '%s/users/%s/OS-TOTP' % (cloud.url, 'no-such'))
     assert missing.status_code == 404
 
 
