@@ -5,8 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv run test lint genconfig genpolicy clean horizon-venv browser \
-	test-e2e test-cluster bench
+.PHONY: venv run test lint dist genconfig genpolicy clean horizon-venv \
+	browser test-e2e test-cluster bench
 
 venv: $(VENV)/.installed
 
@@ -58,6 +58,20 @@ BENCH_ARGS ?=
 bench: venv
 	$(BIN)/pip install --quiet -c constraints.txt -r bench/requirements.txt
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The sdist and wheel of a release, in $(DIST_DIR)/. pbr takes the version
+# from a git tag or from PBR_VERSION, which it uses as is; no tag is made
+# (CI's fresh clone would not have it), the release version is set here.
+# pbr and setuptools come from constraints.txt (PIP_CONSTRAINT reaches
+# build's isolated environment).
+PBR_VERSION ?= 1.0.0
+DIST_DIR ?= dist
+
+dist: venv
+	$(BIN)/pip install --quiet -c constraints.txt build
+	rm -rf $(DIST_DIR)
+	PBR_VERSION=$(PBR_VERSION) PIP_CONSTRAINT=$(CURDIR)/constraints.txt \
+	  $(BIN)/python -m build --outdir $(DIST_DIR) .
 
 genconfig: venv
 	$(BIN)/oslo-config-generator --config-file etc/oslo-config-generator/keystone-totp-concat.conf

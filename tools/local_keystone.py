@@ -49,7 +49,13 @@ class LocalKeystone:
     """One Keystone server process tree rooted in ``workdir``."""
 
     def __init__(self, workdir, port, overrides=None, database=None,
-                 wsgi_module='keystone_totp_concat.wsgi:application'):
+                 wsgi_module='keystone_totp_concat.wsgi:application',
+                 venv=None):
+        # Keystone and this package from ``venv`` (default: this Python's);
+        # uwsgi is always this one's, pointed at that environment.
+        self.home = pathlib.Path(venv).resolve() if venv else pathlib.Path(
+            sys.prefix)
+        self.bin = self.home / 'bin' if venv else BIN
         self.workdir = pathlib.Path(workdir).resolve()
         self.port = port
         self.url = 'http://127.0.0.1:%d/v3' % port
@@ -92,7 +98,8 @@ class LocalKeystone:
 
     def manage(self, *args, tool='keystone-manage'):
         subprocess.run(
-            [str(BIN / tool), '--config-file', str(self.conf_file), *args],
+            [str(self.bin / tool), '--config-file', str(self.conf_file),
+             *args],
             check=True, env=self.env(), stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -129,7 +136,7 @@ class LocalKeystone:
             str(BIN / 'uwsgi'),
             '--http-socket', '127.0.0.1:%d' % self.port,
             '--module', self.wsgi_module,
-            '--home', sys.prefix,
+            '--home', str(self.home),
             '--master', '--processes', str(processes), '--threads', '1',
             '--lazy-apps', '--die-on-term', '--need-app',
             '--disable-logging', '--logto', str(self.workdir / 'uwsgi.log'),
