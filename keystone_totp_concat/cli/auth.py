@@ -24,8 +24,8 @@ import sys
 
 from keystoneauth1 import exceptions as ksa_exc
 from keystoneauth1 import plugin
-from openstack import exceptions as sdk_exc
 from openstack.config import loader
+from openstack import exceptions as sdk_exc
 
 from keystone_totp_concat.cli import errors
 
@@ -33,8 +33,11 @@ ADDITIONAL_STEPS_MESSAGE = 'Additional authentications steps required.'
 
 
 def _prompt(prompt):
-    """Ask for a prompting option (the password) only on a terminal, as the
-    openstack CLI does; a script without it gets the plugin's own error."""
+    """Ask for a prompting option (the password) only on a terminal.
+
+    As the openstack CLI does; a script without it gets the plugin's own
+    error.
+    """
     if sys.stdin.isatty():
         return getpass.getpass(prompt)
     return None
@@ -84,8 +87,10 @@ def _auth_failure(exc):
 
 
 def _connect_reason(exc):
-    """The OS-level reason ("Connection refused") from the urllib3 chain
-    keystoneauth quotes, else the exception's class."""
+    """The OS-level reason ("Connection refused"), else the class.
+
+    It comes from the urllib3 chain keystoneauth quotes.
+    """
     found = re.search(r'\[Errno -?\d+\] ([^"\'()]+)', str(exc))
     return found.group(1).strip() if found else type(exc).__name__
 
@@ -116,8 +121,10 @@ def translate(exc, auth_url=None):
 
 
 class Connection:
-    """An authenticated keystoneauth1 session and where to send Identity
-    API requests, resolved once."""
+    """An authenticated keystoneauth1 session and the Identity endpoint.
+
+    Both are resolved once.
+    """
 
     def __init__(self, config, args):
         self.auth_url = None
@@ -132,8 +139,10 @@ class Connection:
             raise translate(exc, self.auth_url) from exc
 
     def _identity_url(self):
-        """The Identity v3 endpoint from the catalog, or the auth URL when
-        the token has no catalog (unscoped)."""
+        """The Identity v3 endpoint from the catalog, else the auth URL.
+
+        The auth URL serves when the token has no catalog (unscoped).
+        """
         interface = self.region.get_interface('identity')
         try:
             url = self.session.get_endpoint(
@@ -154,8 +163,10 @@ class Connection:
         return self.session.auth.get_access(self.session)
 
     def request(self, method, path, **kwargs):
-        """An Identity v3 API call; bodies may carry secrets, so never log
-        them, and map errors to CLIError."""
+        """An Identity v3 API call, with errors mapped to CLIError.
+
+        Bodies may carry secrets or codes, so they are never logged.
+        """
         kwargs.setdefault('log', False)
         try:
             return self.session.request(

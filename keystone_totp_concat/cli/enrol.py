@@ -14,22 +14,25 @@
 
 As on the web page, the secret is shown first and stored only once the user
 typed a code their app computed from it, so a badly scanned secret can never
-lock anyone out. Codes are checked here, against the new secret with the
-server's window (one step either side), before anything reaches Keystone.
+lock anyone out. Keystone does it (the OS-TOTP API): it makes the secret,
+keeps it pending, checks the code with its window and throttle, and stores
+the device; the code typed here is then used up.
 """
 
 import os
-import time
+
+import pyotp
 
 from keystone_totp_concat.cli import errors
 from keystone_totp_concat.cli import identity
 from keystone_totp_concat.cli import output
 from keystone_totp_concat.cli import qr
-from keystone_totp_concat import totp
 
 CODE_TRIES = 3
 DEFAULT_ISSUER = 'OpenStack'
 ISSUER_ENV = 'KEYSTONE_TOTP_ISSUER'
+NOT_ALLOWED = ('Not allowed: %s (acting on another user needs the admin '
+               'role)')
 
 
 def _target(conn, args):
@@ -38,39 +41,92 @@ def _target(conn, args):
     return identity.find_user(conn, args.user, args.user_domain)
 
 
-def _summary(target, devices):
+def _summary(target, state):
+    devices = state['devices']
     return {'user_id': target.id, 'user': target.name,
-            'domain': target.domain, 'enabled': devices > 0,
-            'devices': devices}
+            'domain': target.domain, 'enabled': bool(devices),
+            'devices': len(devices),
+            'device_list': [{k: d.get(k) for k in (
+                'id', 'label', 'created_at', 'last_used_at')}
+                for d in devices]}
 
 
 def _devices(count):
     return '%d device%s' % (count, '' if count == 1 else 's')
 
 
-def _code_ok(secret, code):
-    code = ''.join(code.split())
-    return totp.find_match([secret], code, time.time()) is not None
+def _typed(code):
+    return ''.join((code or '').split())
 
 
-def _secret(args):
-    """A new 160-bit secret, or ``--secret`` if it is usable base32 of at
-    least the 128 bits RFC 4226 section 4 requires."""
-    if args.secret is None:
-        return totp.generate_secret()
+def _refused(exc, code=errors.ERROR):
+    """A CLIError for an APIError: policy refusals say so."""
+    if exc.status == 403 and 'not authorized' in exc.message:
+        return errors.CLIError(NOT_ALLOWED % exc.message)
+    return errors.CLIError(exc.message, code)
+
+
+def _needs_proof(exc):
+    return exc.status == 403 and '"passcode"' in exc.message
+
+
+def _with_proof(out, args, call):
+    """Run ``call(passcode)``, with a current code if Keystone wants one.
+
+    Keystone wants one when the token is not a fresh password+code login:
+    --current-code, or one typed at the prompt.
+    """
     try:
-        return totp.normalize_secret(args.secret)
-    except totp.InvalidSecret as exc:
-        # The message names the problem, never the secret.
-        raise errors.CLIError('--secret: %s' % exc, errors.USAGE) from None
+        return call(None)
+    except identity.APIError as exc:
+        if not _needs_proof(exc):
+            raise _refused(exc) from None
+        proof = exc
+    if args.current_code is not None:
+        codes = [args.current_code]
+    else:
+        out.say('Keystone wants a current code of one of the devices you '
+                'already have (each code works once: wait for the next one '
+                'if you just logged in with it).')
+        codes = []
+    for attempt in range(CODE_TRIES):
+        if attempt >= len(codes):
+            try:
+                codes.append(out.ask('Current code: '))
+            except EOFError:
+                break
+        try:
+            return call(_typed(codes[attempt]))
+        except identity.APIError as exc:
+            if exc.status == 400 or 'not accepted' in exc.message:
+                proof = exc
+                if args.current_code is not None:
+                    break
+                out.say('That code was not accepted. Try the next code the '
+                        'app shows.')
+                continue
+            raise _refused(exc) from None
+    raise errors.CLIError(
+        'No valid current code: %s' % proof.message, errors.CODE_INVALID)
 
 
 def _issuer(args):
-    return (args.issuer or os.environ.get(ISSUER_ENV) or args.os_cloud
-            or DEFAULT_ISSUER)
+    return args.issuer or os.environ.get(ISSUER_ENV)
 
 
-def _show(out, target, uri, secret):
+def _uri(enrolment, args):
+    """The server's otpauth:// URI, or one with --issuer's name."""
+    issuer = _issuer(args)
+    if not issuer:
+        return enrolment['otpauth_uri']
+    return pyotp.TOTP(
+        enrolment['secret'], digits=enrolment['digits'],
+        interval=enrolment['period'],
+    ).provisioning_uri(name=enrolment['account'], issuer_name=issuer)
+
+
+def _show(out, target, enrolment, uri):
+    secret = enrolment['secret']
     out.say('Scan this QR code with your authenticator app for %s:'
             % target.account)
     out.say()
@@ -84,76 +140,122 @@ def _show(out, target, uri, secret):
     out.say('URI: ' + uri)
     out.say()
     out.say('Two Factor Authentication is not enabled yet: to check that the '
-            'app works, type the code it shows now.')
+            'app works, type the code it shows now (this enrolment expires '
+            'at %s).' % enrolment['expires_at'])
 
 
-def _ask_code(out, secret):
+def _confirm(conn, out, target, digits, code=None):
+    """Confirm the pending enrolment: ``code``, or up to three typed."""
     for attempt in range(1, CODE_TRIES + 1):
+        if code is None:
+            try:
+                typed = out.ask('%d-digit code: ' % digits)
+            except EOFError:
+                break
+        else:
+            typed = code
         try:
-            code = out.ask('6-digit code: ')
-        except EOFError:
-            break
-        if _code_ok(secret, code):
-            return
+            return identity.confirm(conn, target.id, _typed(typed))
+        except identity.APIError as exc:
+            if exc.status == 404 or (exc.status == 403
+                                     and 'not accepted' not in exc.message):
+                raise _refused(exc) from None
+            if code is not None:
+                raise errors.CLIError(
+                    'The code was not accepted; nothing was stored and Two '
+                    'Factor Authentication stays as it was (%s)'
+                    % exc.message, errors.CODE_INVALID) from None
         if attempt < CODE_TRIES:
-            out.say('That code does not match (is the phone\'s clock right?). '
-                    'Try the next code the app shows.')
+            out.say('That code does not match (is the phone\'s clock '
+                    'right?). Try the next code the app shows.')
     raise errors.CLIError(
         'No valid code was typed; nothing was stored and Two Factor '
-        'Authentication stays off.', errors.CODE_INVALID)
+        'Authentication stays as it was.', errors.CODE_INVALID)
+
+
+def _enabled(out, target, devices, device):
+    data = {'user_id': target.id, 'user': target.name,
+            'domain': target.domain, 'enabled': True, 'devices': devices,
+            'credential_id': device['id'], 'label': device.get('label')}
+    out.result(data, (
+        'Two Factor Authentication is enabled for %s (%s).\n'
+        'From now on, type the code of the app directly after the '
+        'password, with no space between them, every time you log in.'
+        % (target.account, _devices(devices))))
+    return errors.OK
 
 
 def enable(args, connect):
     out = output.Output(args.format)
-    if args.code is not None and args.secret is None:
-        raise errors.CLIError('--code needs --secret: a code can only match '
-                              'a secret known in advance.', errors.USAGE)
+    if args.code is not None and (args.no_confirm or args.qr_file):
+        raise errors.CLIError('--code confirms the pending enrolment: it '
+                              'goes without --no-confirm and --qr-file.',
+                              errors.USAGE)
     if args.qr_file:
         qr.qr_file_kind(args.qr_file)
-    secret = _secret(args)
     conn = connect()
     target = _target(conn, args)
-    existing = identity.totp_credentials(conn, target.id)
+    try:
+        state = identity.status(conn, target.id)
+    except identity.APIError as exc:
+        raise _refused(exc) from None
+    existing = len(state['devices'])
+    if args.code is not None:
+        if state['pending_enrolment'] is None:
+            raise errors.CLIError(
+                'No pending enrolment for %s (none begun, or it expired): '
+                'run keystone-totp enable.' % target.account)
+        device = _confirm(conn, out, target, None, args.code)
+        return _enabled(out, target, existing + 1, device)
     if existing and not args.add_device:
         raise errors.CLIError(
             'Two Factor Authentication is already enabled for %s (%s); use '
             '--add-device to add another device, or disable it first.'
-            % (target.account, _devices(len(existing))), errors.STATE)
-    uri = qr.provisioning_uri(secret, target.account, _issuer(args))
+            % (target.account, _devices(existing)), errors.STATE)
+    enrolment = _with_proof(out, args, lambda passcode: identity.begin(
+        conn, target.id, args.label, passcode))
+    uri = _uri(enrolment, args)
     if args.qr_file:
         qr.save(uri, args.qr_file)
-    if args.code is None:
-        _show(out, target, uri, secret)
-        if args.qr_file:
-            out.say('The QR code is also in %s (readable only by you; '
-                    'delete it once scanned).' % args.qr_file)
-        _ask_code(out, secret)
-    elif not _code_ok(secret, args.code):
-        raise errors.CLIError(
-            'The code does not match the secret; nothing was stored and Two '
-            'Factor Authentication stays off.', errors.CODE_INVALID)
-    credential_id = identity.create_totp(conn, target.id, secret)
-    devices = len(existing) + 1
-    data = dict(_summary(target, devices), credential_id=credential_id)
-    out.result(data, (
-        'Two Factor Authentication is enabled for %s (%s).\n'
-        'From now on, type the 6-digit code of the app directly after the '
-        'password, with no space between them, every time you log in.'
-        % (target.account, _devices(devices))))
-    return errors.OK
+    if args.no_confirm:
+        data = {k: enrolment[k] for k in (
+            'user_id', 'secret', 'account', 'digits', 'period', 'algorithm',
+            'expires_at', 'label')}
+        data['otpauth_uri'] = uri
+        out.result(data, (
+            'Secret for %s (shown only now): %s\nURI: %s\nConfirm before '
+            '%s with: keystone-totp enable --code CODE'
+            % (target.account, qr.grouped(enrolment['secret']), uri,
+               enrolment['expires_at'])))
+        return errors.OK
+    _show(out, target, enrolment, uri)
+    if args.qr_file:
+        out.say('The QR code is also in %s (readable only by you; '
+                'delete it once scanned).' % args.qr_file)
+    device = _confirm(conn, out, target, enrolment['digits'])
+    return _enabled(out, target, existing + 1, device)
 
 
 def status(args, connect):
     out = output.Output(args.format)
     conn = connect()
     target = _target(conn, args)
-    devices = len(identity.totp_credentials(conn, target.id))
+    try:
+        state = identity.status(conn, target.id)
+    except identity.APIError as exc:
+        raise _refused(exc) from None
+    devices = state['devices']
     if devices:
-        text = 'Two Factor Authentication is on for %s (%s).' % (
-            target.account, _devices(devices))
+        lines = ['Two Factor Authentication is on for %s (%s).' % (
+            target.account, _devices(len(devices)))]
+        for d in devices:
+            lines.append('  %s  %s  created %s  last used %s' % (
+                d['id'], d.get('label') or '-', d.get('created_at') or '-',
+                d.get('last_used_at') or 'never'))
+        text = '\n'.join(lines)
     else:
         text = 'Two Factor Authentication is off for %s.' % target.account
-    out.result(_summary(target, devices), text)
+    out.result(_summary(target, state), text)
     return errors.OK
 
 
@@ -161,24 +263,42 @@ def disable(args, connect):
     out = output.Output(args.format)
     conn = connect()
     target = _target(conn, args)
-    existing = identity.totp_credentials(conn, target.id)
-    if not existing:
+    try:
+        state = identity.status(conn, target.id)
+    except identity.APIError as exc:
+        raise _refused(exc) from None
+    ids = [d['id'] for d in state['devices']]
+    if not ids:
         raise errors.CLIError(
             'Two Factor Authentication is not enabled for %s; nothing to '
             'remove.' % target.account, errors.STATE)
+    if args.device is not None and args.device not in ids:
+        raise errors.CLIError('%s has no device %s.' % (target.account,
+                                                        args.device))
+    removing = 1 if args.device is not None else len(ids)
     if not args.yes:
+        question = ('Remove %s of %s and turn Two Factor Authentication '
+                    'off? [y/N] ' % (_devices(removing), target.account))
+        if args.device is not None and len(ids) > 1:
+            question = 'Remove device %s of %s? [y/N] ' % (
+                args.device, target.account)
         try:
-            answer = out.ask(
-                'Remove %s of %s and turn Two Factor Authentication off? '
-                '[y/N] ' % (_devices(len(existing)), target.account))
+            answer = out.ask(question)
         except EOFError:
             answer = ''
         if answer.lower() not in ('y', 'yes'):
             raise errors.CLIError('Cancelled; nothing was removed.')
-    for credential_id in existing:
-        identity.delete_credential(conn, credential_id)
-    data = dict(_summary(target, 0), removed=len(existing))
-    out.result(data, (
-        'Two Factor Authentication is off for %s (%s removed); log in with '
-        'the password alone.' % (target.account, _devices(len(existing)))))
+    _with_proof(out, args, lambda passcode: identity.remove(
+        conn, target.id, args.device, passcode))
+    left = len(ids) - removing
+    data = dict(_summary(target, {'devices': []}), removed=removing,
+                enabled=left > 0, devices=left)
+    if left:
+        text = ('Device %s of %s removed; %s left.'
+                % (args.device, target.account, _devices(left)))
+    else:
+        text = ('Two Factor Authentication is off for %s (%s removed); log in '
+                'with the password alone.'
+                % (target.account, _devices(removing)))
+    out.result(data, text)
     return errors.OK

@@ -10,10 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The Identity API calls the commands need: users and ``totp`` credentials.
+"""The Identity API calls the commands need: users and the OS-TOTP API.
 
-A ``totp`` credential's blob is the base32 secret itself, the format
-Keystone's own totp method and this project's password method both read.
+The server makes the secret, checks the code and stores the device
+(``/v3/users/{user_id}/OS-TOTP``, doc/api.md); the command never writes a
+credential itself and never reads a secret back.
 """
 
 import dataclasses
@@ -64,8 +65,10 @@ def myself(conn):
 
 
 def find_user(conn, name_or_id, domain=None):
-    """Resolve ``--user``/``--user-domain`` like the openstack CLI: a name,
-    which must be unique (within ``domain`` if given), else an ID."""
+    """Resolve ``--user``/``--user-domain`` like the openstack CLI.
+
+    A name, which must be unique (within ``domain`` if given), else an ID.
+    """
     params = {'name': name_or_id}
     if domain is not None:
         params['domain_id'] = _domain_id(conn, domain)
@@ -87,21 +90,67 @@ def find_user(conn, name_or_id, domain=None):
     return Target(ref['id'], ref['name'], _domain_name(conn, ref['domain_id']))
 
 
-def totp_credentials(conn, user_id):
-    """The IDs of the user's ``totp`` credentials (one per device)."""
-    creds = conn.request('GET', '/credentials' + _query(
-        user_id=user_id, type='totp')).json()['credentials']
-    return [c['id'] for c in creds
-            if c.get('type') == 'totp' and c.get('user_id') == user_id]
+class APIError(Exception):
+    """A refusal of the OS-TOTP API: status code and Keystone's message."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
-def create_totp(conn, user_id, secret):
-    """Store ``secret`` as a new ``totp`` credential; returns its ID."""
-    body = {'credential': {'type': 'totp', 'user_id': user_id,
-                           'blob': secret}}
-    return conn.request('POST', '/credentials', json=body).json()[
-        'credential']['id']
+def _totp(conn, method, user_id, path='', body=None):
+    """One OS-TOTP API call: the answer's JSON (None for 204).
+
+    APIError for a 4xx. Bodies may hold a secret or a code: never logged
+    (Connection.request).
+    """
+    url = '/users/%s/OS-TOTP%s' % (urllib.parse.quote(user_id, safe=''),
+                                   path)
+    kwargs = {'raise_exc': False}
+    if body is not None:
+        kwargs['json'] = body
+    resp = conn.request(method, url, **kwargs)
+    if resp.status_code < 300:
+        return resp.json() if resp.content else None
+    try:
+        message = resp.json()['error']['message']
+    except (ValueError, KeyError, TypeError):
+        message = 'HTTP %d' % resp.status_code
+    if resp.status_code == 401 or resp.status_code >= 500:
+        raise errors.CLIError('Keystone error: %s (HTTP %d)' % (
+            message, resp.status_code))
+    raise APIError(resp.status_code, message)
 
 
-def delete_credential(conn, credential_id):
-    conn.request('DELETE', '/credentials/%s' % credential_id)
+def status(conn, user_id):
+    """The user's 2FA: enabled, devices (no secret), pending enrolment."""
+    return _totp(conn, 'GET', user_id)['totp']
+
+
+def begin(conn, user_id, label=None, passcode=None):
+    """A new pending enrolment: the server's secret, shown this once."""
+    member = {}
+    if label is not None:
+        member['label'] = label
+    if passcode is not None:
+        member['passcode'] = passcode
+    return _totp(conn, 'POST', user_id, '/enrolment',
+                 {'enrolment': member})['enrolment']
+
+
+def confirm(conn, user_id, passcode):
+    """Confirm the pending enrolment with a code of its secret."""
+    return _totp(conn, 'POST', user_id, '/devices',
+                 {'device': {'passcode': passcode}})['device']
+
+
+def remove(conn, user_id, device_id=None, passcode=None):
+    """Remove one device, or (no ``device_id``) turn 2FA off."""
+    if device_id is None:
+        key, path = 'totp', ''
+    else:
+        key = 'device'
+        path = '/devices/%s' % urllib.parse.quote(device_id, safe='')
+    body = {key: {'passcode': passcode}} if passcode is not None else None
+    return _totp(conn, 'DELETE', user_id, path, body)

@@ -39,8 +39,10 @@ UNSET = (
 
 
 def token_environment(conn):
-    """The ``OS_*`` variables for the v3token plugin with the same scope,
-    endpoint selection and TLS settings as the login."""
+    """The ``OS_*`` variables for the v3token plugin.
+
+    With the same scope, endpoint selection and TLS settings as the login.
+    """
     access = conn.access
     config = conn.region.config
     env = {

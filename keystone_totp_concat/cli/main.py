@@ -43,7 +43,7 @@ exit codes:
   3  authentication failed (password or code wrong, account locked)
   4  Keystone unreachable
   5  nothing to do: 2FA already on (enable) or already off (disable)
-  6  no valid code typed: nothing was stored
+  6  no valid code typed: nothing was stored or removed
   130 interrupted
 """
 
@@ -84,31 +84,43 @@ def _build_parser(config, argv):
                                 required=True, parser_class=_Parser)
     enable = sub.add_parser(
         'enable', parents=[fmt, target],
-        help='show a new secret as a QR code, check a code, then store it')
+        help='show a new secret as a QR code; Keystone stores it once a '
+             'code of it was typed')
     enable.add_argument('--add-device', action='store_true',
                         help='enrol one more device when 2FA is already on')
+    enable.add_argument('--label', metavar='TEXT',
+                        help='name of the device, shown by status')
     enable.add_argument('--issuer',
                         help='issuer shown by the app (default: '
-                             '$%s, else the --os-cloud name, else %r)'
-                             % (enrol.ISSUER_ENV, enrol.DEFAULT_ISSUER))
+                             '$%s, else the cloud\'s setting)'
+                             % enrol.ISSUER_ENV)
     enable.add_argument('--qr-file', metavar='PATH',
                         help='also write the QR code to a .png or .svg file')
-    enable.add_argument('--secret', metavar='BASE32',
-                        help='use this secret instead of a new random one '
-                             '(for scripts: other local users can see '
-                             'command lines)')
+    enable.add_argument('--no-confirm', action='store_true',
+                        help='only begin: print the secret and URI (for '
+                             'scripts, with -f json) and exit; confirm '
+                             'later with --code')
     enable.add_argument('--code', metavar='CODE',
-                        help='validation code (with --secret), no prompt')
+                        help='confirm the pending enrolment with this code '
+                             'of the new device, no prompt')
+    enable.add_argument('--current-code', metavar='CODE',
+                        help='a current code of a device you already have, '
+                             'when Keystone asks for one (--add-device)')
     enable.set_defaults(func=enrol.enable)
 
     status = sub.add_parser('status', parents=[fmt, target],
-                            help='whether 2FA is on and how many devices')
+                            help='whether 2FA is on, and the devices')
     status.set_defaults(func=enrol.status)
 
     disable = sub.add_parser('disable', parents=[fmt, target],
                              help='remove the TOTP device(s): 2FA off')
     disable.add_argument('-y', '--yes', action='store_true',
                          help='do not ask for confirmation')
+    disable.add_argument('--device', metavar='ID',
+                         help='remove only this device (see status)')
+    disable.add_argument('--current-code', metavar='CODE',
+                         help='a current code of one of your devices, when '
+                              'Keystone asks for one')
     disable.set_defaults(func=enrol.disable)
 
     login_cmd = sub.add_parser(

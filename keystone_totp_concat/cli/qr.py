@@ -50,8 +50,11 @@ def qr_file_kind(path):
 
 
 def terminal(uri, out):
-    """Draw the QR code with text blocks; half blocks when the stream can
-    encode them (half the height), else segno's ANSI colour cells."""
+    """Draw the QR code with text blocks.
+
+    Half blocks when the stream can encode them (half the height), else
+    segno's ANSI colour cells.
+    """
     qr = segno.make(uri, micro=False)
     buf = io.StringIO()
     qr.terminal(out=buf, compact=True)
@@ -63,8 +66,10 @@ def terminal(uri, out):
 
 
 def save(uri, path):
-    """Write the QR code to ``path`` readable by the owner only: the image
-    holds the secret."""
+    """Write the QR code to ``path``, readable by the owner only.
+
+    The image holds the secret.
+    """
     kind = qr_file_kind(path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

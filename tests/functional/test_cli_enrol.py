@@ -82,15 +82,29 @@ def assert_one_line_error(result, exit_code, *secrets):
     return lines[0]
 
 
+def begin(env):
+    """``enable --no-confirm -f json``: the server's secret, shown once."""
+    result = run(env, 'enable', '--no-confirm', '-f', 'json')
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 # -- enable --
 
-def test_enable_with_secret_and_code_turns_2fa_on(cloud, home):
+def test_enable_in_two_steps_turns_2fa_on(cloud, home):
     user = cloud.create_user()
-    secret = c.new_secret()
     env = user_env(cloud, home, user, user.password)
 
-    result = run(env, 'enable', '--secret', secret, '--code',
-                 c.code_for(secret))
+    begun = begin(env)
+    secret = begun['secret']
+    assert len(secret) == 32  # 160 bits, made by Keystone
+    assert pyotp.parse_uri(begun['otpauth_uri']).secret == secret
+    assert begun['digits'] == 6 and begun['expires_at']
+    assert stored(cloud, user) == {}, 'stored before a code was typed'
+    assert cloud.login_as(user, user.password).status_code == 201
+
+    code = c.code_for(secret)
+    result = run(env, 'enable', '--code', code)
 
     assert result.returncode == 0, result.stderr
     assert 'Two Factor Authentication is enabled for %s@Default' % user.name \
@@ -102,20 +116,23 @@ def test_enable_with_secret_and_code_turns_2fa_on(cloud, home):
     alone = cloud.login_as(user, user.password)
     assert alone.status_code == 401
     assert alone.json() == c.ADDITIONAL_STEPS_BODY
+    # The code typed to enable is used up; the next one logs in.
+    assert alone.json() == cloud.login_as(user, user.password + code).json()
     assert cloud.login_as(
-        user, user.password + c.code_for(secret)).status_code == 201
+        user, user.password + c.code_for(secret, 1)).status_code == 201
 
 
 def test_enable_with_an_unscoped_token(cloud, home):
-    """No project given: the token has no catalog, so the Identity API is
-    reached through the auth URL."""
+    """No project given: the Identity API is reached through the auth URL.
+
+    The token has no catalog.
+    """
     user = cloud.create_user()
-    secret = c.new_secret()
     env = user_env(cloud, home, user, user.password)
     del env['OS_PROJECT_ID']
 
-    result = run(env, 'enable', '--secret', secret, '--code',
-                 c.code_for(secret), '-f', 'json')
+    secret = begin(env)['secret']
+    result = run(env, 'enable', '--code', c.code_for(secret), '-f', 'json')
 
     assert result.returncode == 0, result.stderr
     assert list(stored(cloud, user).values()) == [secret]
@@ -123,11 +140,10 @@ def test_enable_with_an_unscoped_token(cloud, home):
 
 def test_enable_with_wrong_code_stores_nothing(cloud, home):
     user = cloud.create_user()
-    secret = c.new_secret()
     env = user_env(cloud, home, user, user.password)
+    secret = begin(env)['secret']
 
-    result = run(env, 'enable', '--secret', secret, '--code',
-                 c.wrong_code(secret))
+    result = run(env, 'enable', '--code', c.wrong_code(secret))
 
     line = assert_one_line_error(result, 6, secret)
     assert 'nothing was stored' in line
@@ -135,14 +151,25 @@ def test_enable_with_wrong_code_stores_nothing(cloud, home):
     assert cloud.login_as(user, user.password).status_code == 201
 
 
+def test_code_without_a_pending_enrolment(cloud, home):
+    user = cloud.create_user()
+    result = run(user_env(cloud, home, user, user.password),
+                 'enable', '--code', '123456')
+    assert 'No pending enrolment' in assert_one_line_error(result, 1)
+
+
 def test_enable_interactive_through_a_terminal(cloud, home, tmp_path):
-    """The seed's flow: QR and key shown, a wrong code refused, a right one
-    stores the secret. The password is typed at the prompt too."""
+    """The seed's flow, typed at a terminal.
+
+    QR and key shown, a wrong code refused by Keystone, a right one stores
+    the secret. The password is typed at the prompt.
+    """
     user = cloud.create_user()
     qr_file = tmp_path / 'qr.png'
     env = user_env(cloud, home, user, COLUMNS='100', LINES='60')
     child = pexpect.spawn(KEYSTONE_TOTP, ['enable', '--qr-file', str(qr_file),
-                                          '--issuer', 'Test Cloud'],
+                                          '--issuer', 'Test Cloud',
+                                          '--label', 'phone'],
                           env=env, encoding='utf-8', timeout=30,
                           dimensions=(60, 100))
     child.expect('Password: ')
@@ -175,29 +202,42 @@ def test_enable_interactive_through_a_terminal(cloud, home, tmp_path):
     assert list(stored(cloud, user).values()) == [secret]
     assert qr_file.read_bytes().startswith(b'\x89PNG')
     assert qr_file.stat().st_mode & 0o777 == 0o600
+    status = run(user_env(cloud, home, user,
+                          user.password + c.code_for(secret, 1)), 'status')
+    assert ' phone ' in status.stdout
 
 
 def test_enable_refuses_when_enrolled_unless_add_device(cloud, home):
+    """--add-device with a fresh password+code login.
+
+    One code to log in, one of the new device; no other code asked.
+    """
     user = cloud.create_user(devices=1)
-    first, second = user.secrets[0], c.new_secret()
+    first = user.secrets[0]
 
-    refused = run(user_env(cloud, home, user,
-                           user.password + user.code(0, -1)),
-                  'enable', '--secret', second, '--code', c.code_for(second))
-    line = assert_one_line_error(refused, 5, second)
+    refused = run(user_env(cloud, home, user, user.password + user.code()),
+                  'enable')
+    line = assert_one_line_error(refused, 5)
     assert 'already enabled' in line and '--add-device' in line
-    assert list(stored(cloud, user).values()) == [first]
 
-    added = run(user_env(cloud, home, user, user.password + user.code(0, 0)),
-                'enable', '--add-device', '--secret', second,
-                '--code', c.code_for(second), '-f', 'json')
-    assert added.returncode == 0, added.stderr
-    result = json.loads(added.stdout)
+    env = user_env(cloud, home, user, user.password + user.code(0, 1),
+                   COLUMNS='100', LINES='60')
+    child = pexpect.spawn(KEYSTONE_TOTP, ['enable', '--add-device',
+                                          '-f', 'json'],
+                          env=env, encoding='utf-8', timeout=30,
+                          dimensions=(60, 100))
+    child.expect('6-digit code: ')
+    second = pyotp.parse_uri(
+        re.search(r'URI: (otpauth://\S+)', child.before).group(1)).secret
+    child.sendline(c.code_for(second))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    result = json.loads(child.before[child.before.index('{'):])
     assert result['enabled'] is True and result['devices'] == 2
     assert result['user_id'] == user.id
     assert stored(cloud, user) == {user.credential_ids[0]: first,
                                    result['credential_id']: second}
-    assert second not in added.stdout + added.stderr
     assert cloud.login_as(
         user, user.password + c.code_for(second, 1)).status_code == 201
 
@@ -217,13 +257,21 @@ def test_status_text_and_json(cloud, home):
               'status', '-f', 'json')
 
     assert text.returncode == 0, text.stderr
-    assert text.stdout == (
-        'Two Factor Authentication is on for %s@Default (2 devices).\n'
+    lines = text.stdout.splitlines()
+    assert lines[0] == (
+        'Two Factor Authentication is on for %s@Default (2 devices).'
         % enrolled.name)
+    assert {line.split()[0] for line in lines[1:]} == set(
+        enrolled.credential_ids)
     assert as_json.returncode == 0, as_json.stderr
-    assert json.loads(as_json.stdout) == {
+    data = json.loads(as_json.stdout)
+    assert {d['id'] for d in data.pop('device_list')} == set(
+        enrolled.credential_ids)
+    assert data == {
         'user_id': enrolled.id, 'user': enrolled.name, 'domain': 'Default',
         'enabled': True, 'devices': 2}
+    for secret in enrolled.secrets:
+        assert secret not in text.stdout + as_json.stdout
     assert off.returncode == 0, off.stderr
     assert json.loads(off.stdout)['enabled'] is False
     assert json.loads(off.stdout)['devices'] == 0
@@ -263,6 +311,49 @@ def test_disable_yes_then_again_is_already_off(cloud, home):
     assert 'not enabled' in assert_one_line_error(again, 5)
 
 
+def test_disable_one_device(cloud, home):
+    user = cloud.create_user(devices=2)
+    result = run(user_env(cloud, home, user, user.password + user.code(1)),
+                 'disable', '--yes', '--device', user.credential_ids[0])
+    assert result.returncode == 0, result.stderr
+    assert '1 device left' in result.stdout
+    assert list(stored(cloud, user)) == [user.credential_ids[1]]
+
+
+def test_a_token_that_is_not_fresh_needs_a_current_code(cloud, home):
+    """A token that is not fresh needs --current-code, else the prompt.
+
+    The token of keystone-totp login is re-issued, so not fresh.
+    """
+    user = cloud.create_user(devices=1)
+    logged_in = run(user_env(cloud, home, user, user.password + user.code()),
+                    'login', '-f', 'json')
+    assert logged_in.returncode == 0, logged_in.stderr
+    token_env = {k: v for k, v in os.environ.items()
+                 if not k.startswith('OS_')}
+    token_env['HOME'] = str(home)
+    token_env.update({k: v for k, v in json.loads(logged_in.stdout).items()
+                      if k.startswith('OS_')})
+
+    no_code = run(token_env, 'disable', '--yes')  # asks; stdin is empty
+    assert no_code.returncode == 6, no_code.stderr
+    assert 'Current code: ' in no_code.stdout
+    assert no_code.stderr.startswith('keystone-totp: error: No valid '
+                                     'current code')
+    assert len(stored(cloud, user)) == 1
+
+    wrong = run(token_env, 'disable', '--yes', '--current-code',
+                c.wrong_code(*user.secrets))
+    assert wrong.returncode == 6, wrong.stderr
+    assert 'not accepted' in wrong.stderr
+    assert len(stored(cloud, user)) == 1
+
+    ok = run(token_env, 'disable', '--yes', '--current-code',
+             user.code(0, 1))
+    assert ok.returncode == 0, ok.stderr
+    assert stored(cloud, user) == {}
+
+
 # -- admin mode: the lost-phone reset --
 
 def test_admin_acts_on_another_user(cloud, home):
@@ -278,9 +369,12 @@ def test_admin_acts_on_another_user(cloud, home):
     assert reset.returncode == 0, reset.stderr
     assert stored(cloud, user) == {}
 
-    secret = c.new_secret()
-    enrol = run(admin, 'enable', '--user', user.name, '--user-domain',
-                'Default', '--secret', secret, '--code', c.code_for(secret))
+    begun = run(admin, 'enable', '--user', user.name, '--user-domain',
+                'Default', '--no-confirm', '-f', 'json')
+    assert begun.returncode == 0, begun.stderr
+    secret = json.loads(begun.stdout)['secret']
+    enrol = run(admin, 'enable', '--user', user.name, '--code',
+                c.code_for(secret))
     assert enrol.returncode == 0, enrol.stderr
     assert '%s@Default' % user.name in enrol.stdout
     assert list(stored(cloud, user).values()) == [secret]
@@ -337,8 +431,10 @@ def test_enrolled_user_without_code_is_told_about_2fa(cloud, home):
 
 
 def test_clouds_yaml_and_os_cloud(cloud, tmp_path):
-    """The standard OpenStack configuration: a named cloud in clouds.yaml,
-    password+code in it, no OS_* variable at all."""
+    """The standard OpenStack configuration: a named cloud in clouds.yaml.
+
+    Password+code in it, no OS_* variable at all.
+    """
     user = cloud.create_user(devices=1)
     config = tmp_path / '.config' / 'openstack'
     config.mkdir(parents=True)
