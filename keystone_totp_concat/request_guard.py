@@ -40,11 +40,24 @@ class Route:
     """A guarded route: its path, the part of the body Keystone validates
     with which schema, and the fields that hold secrets."""
 
-    def __init__(self, path, key, schema, secrets):
+    def __init__(self, path, key, schema, secrets, check=None):
         self.path = re.compile(path)
         self.key = key
         self.schema = jsonschema.Draft4Validator(schema) if schema else None
         self.secrets = secrets
+        self.check = check
+
+
+def _check_methods(auth):
+    """Keystone names a method without its object in its error message,
+    which would echo whatever a client put in the list by mistake."""
+    identity = auth.get('identity')
+    if not isinstance(identity, dict):
+        return
+    for name in identity.get('methods', []):
+        if not isinstance(identity.get(name), dict):
+            _refuse("Invalid input for field 'auth/identity/methods': each "
+                    "method needs an object of the same name in identity.")
 
 
 ROUTES = [
@@ -54,7 +67,7 @@ ROUTES = [
         ('identity', 'totp', 'user', 'passcode'),
         ('identity', 'application_credential', 'secret'),
         ('identity', 'token', 'id'),
-    ]),
+    ], check=_check_methods),
     Route(r'^/v3/users/[^/]+/password/?$', 'user',
           identity_schema.password_change, [
               ('password',), ('original_password',),
@@ -105,6 +118,8 @@ def check_body():
             _refuse("Invalid input for field '%s': %s"
                     % ('/'.join([route.key] + [str(p) for p in error.path]),
                        _describe(error)))
+    if route.check is not None:
+        route.check(part)
 
 
 def _parse(raw):
@@ -149,9 +164,14 @@ def _check_text(text):
 
 
 def _check_secret(part, path, key):
+    """Every object on the way to a secret is an object, the secret a
+    string: Keystone would quote the value in its error otherwise."""
     value = part
-    for name in path:
-        if not isinstance(value, dict) or name not in value:
+    for depth, name in enumerate(path):
+        if not isinstance(value, dict):
+            _refuse("Invalid input for field '%s': expected an object."
+                    % '/'.join((key,) + path[:depth]))
+        if name not in value:
             return
         value = value[name]
     if not isinstance(value, str):
