@@ -189,3 +189,57 @@ def race(n, call):
 
     with concurrent.futures.ThreadPoolExecutor(n) as pool:
         return list(pool.map(run, range(n)))
+
+
+def count_unproved(user_id, unproved, now=NOW):
+    return api.count_check(user_id, now, MAX_FAILURES, BASE, CAP, None,
+                           unproved)
+
+
+def test_checks_without_the_password_stop_before_a_lockout(database):
+    user = new_id()
+    slots = [count_unproved(user, 2) for _ in range(20)]
+    assert [s.allowed for s in slots[:2]] == [True, True]
+    # Past the allowance: refused uncounted, asking for the password;
+    # never a lockout, however many come.
+    assert all(s.needs_password and not s.allowed for s in slots[2:])
+    assert all(s.locked_until == 0 for s in slots)
+    # A check with the password proved is the last of the period.
+    last = count(user)
+    assert (last.allowed, last.locked_until) == (True, NOW + BASE)
+    locked = count_unproved(user, 2, NOW + 1)
+    assert (locked.allowed, locked.needs_password) == (False, False)
+
+
+def test_no_checks_without_the_password_when_the_allowance_is_zero(database):
+    user = new_id()
+    assert count_unproved(user, 0).needs_password
+    with sql.session_for_read() as session:
+        assert session.execute(sa.select(api.THROTTLE).where(
+            api.THROTTLE.c.user_id == user)).first() is None
+
+
+def test_concurrent_checks_without_the_password_never_overrun(database):
+    user = new_id()
+    start = threading.Barrier(8)
+
+    def attempt(_):
+        start.wait()
+        return count_unproved(user, 2)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        slots = list(pool.map(attempt, range(8)))
+    assert sum(s.allowed for s in slots) == 2
+    assert sum(s.needs_password for s in slots) == 6
+
+
+def test_a_released_step_can_be_used_again_but_not_older_ones(database):
+    user, cred = new_id(), new_id()
+    assert api.record_use(user, cred, 100) == api.INSERTED
+    assert api.record_use(user, cred, 105) == api.ADVANCED
+    assert api.release_use(user, cred, 105) == 1
+    assert api.record_use(user, cred, 103) is None
+    assert api.record_use(user, cred, 105) == api.ADVANCED
+    # Only the step that was recorded is given back.
+    assert api.release_use(user, cred, 104) == 0
+    assert last_step(user, cred) == 105

@@ -58,3 +58,13 @@ def test_the_documented_figure_is_the_computed_one():
     assert 'at most %s per user per day' % figure in help_text
     readme = (ROOT / 'README.md').read_text()
     assert '**%s per user per day**' % figure in readme
+
+
+def test_checks_before_the_password_never_reach_a_lockout():
+    assert throttle.unproved_checks(3, 10) == 3
+    assert throttle.unproved_checks(20, 10) == 9
+    assert throttle.unproved_checks(3, 1) == 0
+    assert throttle.unproved_checks(0, 10) == 0
+    assert (throttle.unproved_checks(DEFAULTS['password_first_after'],
+                                     DEFAULTS['max_failures'])
+            < DEFAULTS['max_failures'])
