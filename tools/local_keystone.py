@@ -191,6 +191,9 @@ app, then type the 6-digit code it shows):
 
   keystone-totp enable
 
+(Keystone makes the secret and stores it only once the code matched; the
+same through the Identity API is in doc/api.md, /v3/users/{{user_id}}/OS-TOTP.)
+
 From then on the code goes directly after the password. With the openstack
 CLI (it asks for the code):
 
