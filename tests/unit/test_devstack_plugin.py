@@ -275,7 +275,9 @@ def test_settings_variables_reach_keystone_conf(node):
     values = {
         'steps_before': '2', 'steps_after': '0', 'code_length': '8',
         'max_failures': '5', 'lockout_duration': '60',
-        'max_lockout_duration': '3600',
+        'max_lockout_duration': '3600', 'password_first_after': '2',
+        'enrolment_expiry': '120', 'fresh_token_seconds': '0',
+        'protect_totp_credentials': 'False', 'issuer': 'Lab Cloud',
     }
     env = {'KEYSTONE_TOTP_CONCAT_%s' % name.upper(): value
            for name, value in values.items()}
