@@ -59,7 +59,8 @@ class LocalKeystone:
         self.workdir = pathlib.Path(workdir).resolve()
         self.port = port
         self.url = 'http://127.0.0.1:%d/v3' % port
-        self.database = database or 'sqlite:///%s' % (self.workdir / 'keystone.db')
+        self.database = database or 'sqlite:///%s' % (
+            self.workdir / 'keystone.db')
         self.overrides = overrides or {}
         self.wsgi_module = wsgi_module
         self.conf_file = self.workdir / 'keystone.conf'
@@ -76,11 +77,15 @@ class LocalKeystone:
         sections = {
             'DEFAULT': {'log_file': str(self.log_file), 'use_stderr': 'false'},
             'database': {'connection': self.database},
-            'fernet_tokens': {'key_repository': str(self.workdir / 'fernet-keys')},
+            'fernet_tokens': {
+                'key_repository': str(self.workdir / 'fernet-keys')
+            },
             'fernet_receipts': {
                 'key_repository': str(self.workdir / 'fernet-receipt-keys')
             },
-            'credential': {'key_repository': str(self.workdir / 'credential-keys')},
+            'credential': {
+                'key_repository': str(self.workdir / 'credential-keys')
+            },
         }
         shipped = configparser.RawConfigParser()
         shipped.read(PLUGIN_CONF)
