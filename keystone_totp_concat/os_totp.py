@@ -441,6 +441,9 @@ class EnrolmentResource(_Resource):
         now = int(time.time())
         expires = now + CONF.totp_concat.enrolment_expiry
         encrypted, key_hash = _encrypt(secret)
+        # Enrolments nobody confirmed go with the next begin of anyone, so
+        # the table never grows beyond the enrolments of the last minutes.
+        db.purge_expired_pending(now)
         db.put_pending(user_id, encrypted, key_hash, label,
                        how != 'not enrolled', now, expires)
         digits = verify.code_length()

@@ -586,3 +586,39 @@ def test_hostile_input_gets_a_4xx(cloud, keystone):
                      'user_id = :u', u=user.id) == []
     log = keystone.log_file.read_text()
     assert 'UnexpectedError' not in log and 'Internal Server Error' not in log
+
+
+# -- Keystone's conventions: JSON Home, policy overrides --
+
+def test_json_home_lists_the_routes(cloud):
+    r = requests.get(cloud.url, headers={'Accept': 'application/json-home'},
+                     timeout=30)
+    assert r.status_code == 200, r.text
+    resources = r.json()['resources']
+    rel = ('https://docs.openstack.org/api/openstack-identity/3/ext/'
+           'OS-TOTP/1.0/rel/')
+    assert resources[rel + 'totp']['href-template'] == (
+        '/users/{user_id}/OS-TOTP')
+    assert resources[rel + 'totp_device']['href-template'] == (
+        '/users/{user_id}/OS-TOTP/devices/{device_id}')
+
+
+def test_policy_file_overrides_the_defaults(cloud, keystone,
+                                            tmp_path_factory):
+    """An operator's rule replaces the default: here only admins may turn
+    2FA off, even for users with a fresh password+code token."""
+    policy = tmp_path_factory.mktemp('policy') / 'policy.yaml'
+    policy.write_text('"identity:disable_totp": "rule:admin_required"\n')
+    user = cloud.create_user(devices=1)
+    with another_node(keystone, tmp_path_factory, 'totp-policy', overrides={
+            'oslo_policy': {'policy_file': str(policy)}}) as node:
+        token = token_of(cloud, user, user.password + user.code(),
+                         url=node.url)
+        r = call(token, 'DELETE', base(cloud, user, node.url))
+        assert r.status_code == 403, r.text
+        assert 'identity:disable_totp' in r.json()['error']['message']
+        assert call(token, 'GET', base(cloud, user, node.url)).status_code \
+            == 200
+        r = call(cloud.admin.get_token(), 'DELETE',
+                 base(cloud, user, node.url))
+        assert r.status_code == 204, r.text
