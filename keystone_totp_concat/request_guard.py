@@ -48,16 +48,37 @@ class Route:
         self.check = check
 
 
-def _check_methods(auth):
+# Inside the methods' objects these keys hold a string or an object wherever
+# they appear; the methods' payloads beyond the password one have no schema
+# in Keystone, which crashes on an id that is an object.
+STRING_KEYS = frozenset(['id', 'name', 'password', 'passcode', 'secret'])
+OBJECT_KEYS = frozenset(['user', 'domain', 'project'])
+
+
+def _check_identity(auth):
     """Keystone names a method without its object in its error message,
     which would echo whatever a client put in the list by mistake."""
     identity = auth.get('identity')
     if not isinstance(identity, dict):
         return
+    pending = []
     for name in identity.get('methods', []):
         if not isinstance(identity.get(name), dict):
             _refuse("Invalid input for field 'auth/identity/methods': each "
                     "method needs an object of the same name in identity.")
+        pending.append((('auth', 'identity', name), identity[name]))
+    while pending:
+        path, node = pending.pop()
+        for key, value in node.items():
+            where = path + (key,)
+            if key in STRING_KEYS and not isinstance(value, str):
+                _refuse("Invalid input for field '%s': expected a string."
+                        % '/'.join(where))
+            if key in OBJECT_KEYS and not isinstance(value, dict):
+                _refuse("Invalid input for field '%s': expected an object."
+                        % '/'.join(where))
+            if isinstance(value, dict):
+                pending.append((where, value))
 
 
 ROUTES = [
@@ -67,7 +88,7 @@ ROUTES = [
         ('identity', 'totp', 'user', 'passcode'),
         ('identity', 'application_credential', 'secret'),
         ('identity', 'token', 'id'),
-    ], check=_check_methods),
+    ], check=_check_identity),
     Route(r'^/v3/users/[^/]+/password/?$', 'user',
           identity_schema.password_change, [
               ('password',), ('original_password',),
