@@ -145,6 +145,20 @@ def test_enable_flow_status_and_login(cloud):
     assert used['last_used_at'] is not None
 
 
+def test_a_pending_secret_logs_nobody_in(cloud):
+    """A pending secret logs nobody in.
+
+    Its code is not a device's yet; the enrolled user's logins are as before.
+    """
+    user = cloud.create_user(devices=1)
+    token = token_of(cloud, user, user.password + user.code())
+    pending = begin(cloud, token, user)['secret']
+    assert refused_login(cloud.login_as(
+        user, user.password + c.code_for(pending)))
+    assert refused_login(cloud.login_as(user, user.password))
+    assert list(stored(cloud, user)) == user.credential_ids
+
+
 def test_devices_list_and_show(cloud):
     user = cloud.create_user()
     secret, device = enable(cloud, user, label='work phone')
@@ -605,8 +619,11 @@ def test_json_home_lists_the_routes(cloud):
 
 def test_policy_file_overrides_the_defaults(cloud, keystone,
                                             tmp_path_factory):
-    """An operator's rule replaces the default: here only admins may turn
-    2FA off, even for users with a fresh password+code token."""
+    """An operator's rule replaces the default.
+
+    Here only admins may turn 2FA off, even for users with a fresh
+    password+code token.
+    """
     policy = tmp_path_factory.mktemp('policy') / 'policy.yaml'
     policy.write_text('"identity:disable_totp": "rule:admin_required"\n')
     user = cloud.create_user(devices=1)
