@@ -30,6 +30,10 @@ class TOTPConcatHorizonConfig(apps.AppConfig):
     def ready(self):
         from openstack_auth import forms as auth_forms
 
+        from keystone_totp_concat.horizon import errors
         from keystone_totp_concat.horizon import forms
 
+        # A KEYSTONE_TOTP_CODE_LENGTH outside 6..8 stops Horizon here, not
+        # at the first login.
+        errors.code_length()
         auth_forms.Login = forms.Login
