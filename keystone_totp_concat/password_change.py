@@ -17,8 +17,7 @@ password, so whoever holds just the password could change it (and lock the
 owner out of their account). For enrolled users this guard demands the code
 typed after the original password, exactly as at login, checked before
 Keystone looks at the password. The code is used up only by a change that
-succeeds: it is recorded before Keystone's handler runs, so that no
-concurrent request can use it too, and given back when the change fails.
+succeeds (second_factor.use_up).
 """
 
 import functools
@@ -75,13 +74,4 @@ def require_code():
     user['original_password'] = original
     if not password_is_right():
         return  # Keystone refuses (and counts) the wrong password.
-    if not verify.record_use(verified):
-        raise audit.refuse(user_id, 'TOTP code already used')
-    flask.after_this_request(functools.partial(_give_back_if_failed,
-                                               verified))
-
-
-def _give_back_if_failed(verified, response):
-    if response.status_code >= 300:
-        verify.release_use(verified)
-    return response
+    second_factor.use_up(verified)

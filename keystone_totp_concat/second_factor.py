@@ -16,12 +16,17 @@ A request may carry the code concatenated to the password, in the password
 method's ``passcode`` key, or in a ``totp`` method beside ``password``
 (``methods: ["password", "totp"]``). In every form the code is checked
 before Keystone's password check, which runs only for a code that fits; the
-code's use is recorded only once both factors held, so that it "produced a
-token". Once a user has had too many failed codes, the password is verified
-first (without counting in Keystone's lockout) and codes that come without
-it are neither checked nor counted.
+code's use is recorded only once both factors held and is given back if
+the request fails after all (see use_up). Once a user has had too many
+failed codes, the password is verified first (without counting in
+Keystone's lockout) and codes that come without it are neither checked nor
+counted.
 """
 
+import functools
+
+import flask
+from keystone.common import authorization
 from keystone import exception
 
 from keystone_totp_concat import audit
@@ -77,6 +82,26 @@ def login(user_id, enrolment, code, password):
     if verified is None:
         raise audit.refuse(user_id, REFUSED)
     answer = password.confirm() if password is not None else None
-    if not verify.record_use(verified):
-        raise audit.refuse(user_id, 'TOTP code already used')
+    use_up(verified)
     return answer
+
+
+def use_up(verified):
+    """Record the code as used by this request, unless the request fails.
+
+    Recorded now, so that no concurrent request can use it too; given back
+    when the request still fails later (a scope the user has no role on, a
+    failed password change). An auth receipt is not a failure: the code
+    proved its factor in it.
+    """
+    if not verify.record_use(verified):
+        raise audit.refuse(verified.user_id, 'TOTP code already used')
+    flask.after_this_request(functools.partial(_give_back_if_failed,
+                                               verified))
+
+
+def _give_back_if_failed(verified, response):
+    if (response.status_code >= 400
+            and authorization.AUTH_RECEIPT_HEADER not in response.headers):
+        verify.release_use(verified)
+    return response

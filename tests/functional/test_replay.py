@@ -94,6 +94,22 @@ def test_a_code_with_a_wrong_password_is_not_used_up(cloud):
     assert r.status_code == 201, r.text
 
 
+def test_a_login_that_fails_after_the_code_leaves_it_unused(cloud):
+    """Both factors held, but the scope is refused (no role on the
+    project): the code was recorded before the token was made and is
+    given back, so the user's next login with it works."""
+    user = cloud.create_user(devices=1)
+    other = cloud.create_user()
+    code = user.code()
+    r = cloud.login_as(user, user.password + code,
+                       scope={'project': {'id': other.project_id}})
+    assert r.status_code == 401, r.text
+    r = cloud.login_as(user, user.password + code)
+    assert r.status_code == 201, r.text
+    r = cloud.login_as(user, user.password + code)
+    assert r.json() == c.ADDITIONAL_STEPS_BODY
+
+
 def test_a_code_used_on_one_node_is_refused_on_the_other(cloud, second_node):
     user = cloud.create_user(devices=1)
     # Current and next step: still in the window if the step rolls over.
