@@ -31,8 +31,9 @@ from keystone_totp_concat.db import models
 from keystone_totp_concat import throttle as policy
 
 # Galera and InnoDB may abort one of two transactions racing for the same
-# rows with a deadlock error; the loser is simply run again, briefly.
-_retry_on_deadlock = oslo_db_api.wrap_db_retry(
+# rows with a deadlock error; the loser is simply run again, briefly. Every
+# write of this package's tables goes through it.
+retry_on_deadlock = oslo_db_api.wrap_db_retry(
     max_retries=3, retry_interval=0.05, max_retry_interval=0.5,
     retry_on_deadlock=True,
 )
@@ -81,7 +82,7 @@ def last_used_step(session, user_id, credential_id):
     ).scalar_one_or_none()
 
 
-@_retry_on_deadlock
+@retry_on_deadlock
 def record_use(user_id, credential_id, step):
     """Mark ``step`` of the credential used and reset the user's throttle.
 
@@ -115,7 +116,7 @@ def record_use(user_id, credential_id, step):
     return ADVANCED if advanced else INSERTED
 
 
-@_retry_on_deadlock
+@retry_on_deadlock
 def release_use(user_id, credential_id, step):
     """Give ``step`` back after the request that used it failed.
 
@@ -177,7 +178,7 @@ def count_check(user_id, now, max_failures, base, cap, match=None,
     return slot
 
 
-@_retry_on_deadlock
+@retry_on_deadlock
 def _count_check(user_id, now, max_failures, base, cap, match, unproved):
     """CheckSlot, or None when the user has no throttle row yet."""
     with sql.session_for_write() as session:
@@ -218,7 +219,7 @@ def _count_check(user_id, now, max_failures, base, cap, match, unproved):
         return CheckSlot(allowed=True, locked_until=until)
 
 
-@_retry_on_deadlock
+@retry_on_deadlock
 def _count_first_check(user_id, now, max_failures, base, cap, unproved):
     """Create the user's throttle row with this check counted in it.
 

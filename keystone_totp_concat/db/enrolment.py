@@ -22,16 +22,13 @@ when it last produced a token. Sessions come from Keystone's enginefacade.
 """
 
 from keystone.common import sql
-from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exception
 import sqlalchemy as sa
 
+from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import models
 
-_retry_on_deadlock = oslo_db_api.wrap_db_retry(
-    max_retries=3, retry_interval=0.05, max_retry_interval=0.5,
-    retry_on_deadlock=True,
-)
+retry_on_deadlock = db_api.retry_on_deadlock
 
 # Defined on the package's MetaData so that alembic's autogenerate, which
 # compares against it, knows them (migration 7c3f9a2e6d10 creates them).
@@ -70,7 +67,7 @@ device = sa.Table(
 
 # -- Pending enrolments --
 
-@_retry_on_deadlock
+@retry_on_deadlock
 def put_pending(user_id, encrypted_secret, key_hash, label, proved,
                 created_at, expires_at):
     """Store the user's pending enrolment, replacing any earlier one."""
@@ -97,7 +94,7 @@ def get_pending(user_id):
         ).one_or_none()
 
 
-@_retry_on_deadlock
+@retry_on_deadlock
 def take_pending(user_id, created_at):
     """Delete exactly the pending enrolment made at ``created_at``.
 
@@ -150,7 +147,7 @@ def delete_devices(user_id, credential_ids=None):
         return session.execute(query).rowcount
 
 
-@_retry_on_deadlock
+@retry_on_deadlock
 def note_use(user_id):
     """Copy the user's replay records into the device details.
 
