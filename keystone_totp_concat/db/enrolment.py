@@ -28,7 +28,6 @@ import sqlalchemy as sa
 from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import models
 
-retry_on_deadlock = db_api.retry_on_deadlock
 
 # Defined on the package's MetaData so that alembic's autogenerate, which
 # compares against it, knows them (migration 7c3f9a2e6d10 creates them).
@@ -67,7 +66,7 @@ device = sa.Table(
 
 # -- Pending enrolments --
 
-@retry_on_deadlock
+@db_api.retry_on_deadlock
 def put_pending(user_id, encrypted_secret, key_hash, label, proved,
                 created_at, expires_at):
     """Store the user's pending enrolment, replacing any earlier one."""
@@ -94,7 +93,7 @@ def get_pending(user_id):
         ).one_or_none()
 
 
-@retry_on_deadlock
+@db_api.retry_on_deadlock
 def take_pending(user_id, created_at):
     """Delete exactly the pending enrolment made at ``created_at``.
 
@@ -147,7 +146,7 @@ def delete_devices(user_id, credential_ids=None):
         return session.execute(query).rowcount
 
 
-@retry_on_deadlock
+@db_api.retry_on_deadlock
 def note_use(user_id):
     """Copy the user's replay records into the device details.
 
