@@ -23,20 +23,18 @@ enginefacade, so the tables share ``[database] connection`` and its pool.
 import dataclasses
 
 from keystone.common import sql
-from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exception
 import sqlalchemy as sa
 
 from keystone_totp_concat.db import models
+from keystone_totp_concat.db import retry
 from keystone_totp_concat import throttle as policy
 
-# Galera and InnoDB may abort one of two transactions racing for the same
-# rows with a deadlock error; the loser is simply run again, briefly. Every
-# write of this package's tables goes through it.
-retry_on_deadlock = oslo_db_api.wrap_db_retry(
-    max_retries=3, retry_interval=0.05, max_retry_interval=0.5,
-    retry_on_deadlock=True,
-)
+# InnoDB, and Galera's certification on a cluster written through several
+# nodes, may abort one of two transactions racing for the same rows. Every
+# write of this package's tables is a whole transaction decorated with this:
+# run again a bounded number of times, then WriteConflict (see db/retry.py).
+retry_on_deadlock = retry.on_conflict
 
 LAST_USE = models.last_use
 THROTTLE = models.throttle
@@ -133,6 +131,7 @@ def release_use(user_id, credential_id, step):
         ).rowcount
 
 
+@retry_on_deadlock
 def purge_last_use(before_step):
     """Delete records whose step left every node's acceptance window.
 
@@ -241,6 +240,7 @@ def _count_first_check(user_id, now, max_failures, base, cap, unproved):
     return slot
 
 
+@retry_on_deadlock
 def reset_throttle(user_id):
     """Forget the user's failed checks and lockouts (operator command)."""
     with sql.session_for_write() as session:

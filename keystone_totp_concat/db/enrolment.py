@@ -107,12 +107,14 @@ def take_pending(user_id, created_at):
         ).rowcount == 1
 
 
+@db_api.retry_on_deadlock
 def delete_pending(user_id):
     with sql.session_for_write() as session:
         return session.execute(
             sa.delete(pending).where(pending.c.user_id == user_id)).rowcount
 
 
+@db_api.retry_on_deadlock
 def purge_expired_pending(now):
     """Drop every pending enrolment that expired before ``now``."""
     with sql.session_for_write() as session:
@@ -122,6 +124,7 @@ def purge_expired_pending(now):
 
 # -- Device details --
 
+@db_api.retry_on_deadlock
 def add_device(credential_id, user_id, label, created_at):
     with sql.session_for_write() as session:
         session.execute(sa.insert(device).values(
@@ -137,6 +140,7 @@ def devices(user_id):
     return {row.credential_id: row for row in rows}
 
 
+@db_api.retry_on_deadlock
 def delete_devices(user_id, credential_ids=None):
     """Forget the details of the user's devices (all, or those named)."""
     query = sa.delete(device).where(device.c.user_id == user_id)
