@@ -63,6 +63,10 @@ def _refused(exc, code=errors.ERROR):
     """A CLIError for an APIError: policy refusals say so."""
     if exc.status == 403 and 'not authorized' in exc.message:
         return errors.CLIError(NOT_ALLOWED % exc.message)
+    if exc.status == 404 and 'resource could not be found' in exc.message:
+        return errors.CLIError(
+            'Keystone does not serve the OS-TOTP API (it must run '
+            'keystone_totp_concat.wsgi:application): %s' % exc.message)
     return errors.CLIError(exc.message, code)
 
 
