@@ -629,6 +629,30 @@ def _note_login(response):
     return response
 
 
+def _forget_user(service, resource_type, operation, payload):
+    """Drop a deleted user's pending enrolment and device details.
+
+    Their credentials go with the user, in Keystone.
+    """
+    user_id = payload.get('resource_info')
+    try:
+        db.delete_pending(user_id)
+        db.delete_devices(user_id)
+    except Exception as e:
+        LOG.warning('Could not drop the TOTP enrolment data of deleted user '
+                    '%(user)s (%(err)s).',
+                    {'user': user_id, 'err': type(e).__name__})
+
+
+def _forget_credential(service, resource_type, operation, payload):
+    """Drop the details of a deleted credential (an admin's, say)."""
+    try:
+        db.forget_device(payload.get('resource_info'))
+    except Exception as e:
+        LOG.warning('Could not drop the details of a deleted TOTP device '
+                    '(%s).', type(e).__name__)
+
+
 def install(app):
     """Add the OS-TOTP API to Keystone's Flask application.
 
@@ -648,3 +672,7 @@ def install(app):
     TOTPAPI.instantiate_and_register_to_app(app)
     credential_guard.install(app)
     app.after_request(_note_login)
+    notifications.register_event_callback(
+        notifications.ACTIONS.deleted, 'user', _forget_user)
+    notifications.register_event_callback(
+        notifications.ACTIONS.deleted, 'credential', _forget_credential)

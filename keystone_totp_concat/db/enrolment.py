@@ -151,6 +151,15 @@ def delete_devices(user_id, credential_ids=None):
 
 
 @db_api.retry_on_deadlock
+def forget_device(credential_id):
+    """Drop the details of a device whose credential is gone."""
+    with sql.session_for_write() as session:
+        return session.execute(
+            sa.delete(device).where(device.c.credential_id == credential_id)
+        ).rowcount
+
+
+@db_api.retry_on_deadlock
 def note_use(user_id):
     """Copy the user's replay records into the device details.
 

@@ -639,3 +639,20 @@ def test_policy_file_overrides_the_defaults(cloud, keystone,
         r = call(cloud.admin.get_token(), 'DELETE',
                  base(cloud, user, node.url))
         assert r.status_code == 204, r.text
+
+
+def test_deleting_a_user_or_credential_drops_the_enrolment_data(cloud):
+    user = cloud.create_user()
+    token = token_of(cloud, user)
+    secret, device = enable(cloud, user)
+    fresh = token_of(cloud, user, user.password + next_code(secret))
+    begin(cloud, fresh, user)
+    cloud.api('DELETE', '/credentials/' + device['id'])
+    assert cloud.sql('SELECT credential_id FROM totp_concat_device WHERE '
+                     'user_id = :u', u=user.id) == []
+    assert cloud.sql('SELECT user_id FROM totp_concat_pending WHERE '
+                     'user_id = :u', u=user.id) != []
+    cloud.api('DELETE', '/users/' + user.id)
+    assert cloud.sql('SELECT user_id FROM totp_concat_pending WHERE '
+                     'user_id = :u', u=user.id) == []
+    assert call(token, 'GET', base(cloud, user)).status_code == 401
