@@ -25,6 +25,9 @@ import dataclasses
 from keystone.common import sql
 from oslo_db import exception as db_exception
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 from keystone_totp_concat.db import models
 from keystone_totp_concat.db import retry
@@ -64,6 +67,60 @@ class CheckSlot:
     needs_password: bool = False
 
 
+def insert_if_absent(session, table, **values):
+    """INSERT a row unless its primary key exists; True if it was inserted.
+
+    The primary key still lets exactly one of concurrent inserts through,
+    but a duplicate is an answer (rowcount 0: ``INSERT IGNORE`` on MySQL,
+    ``ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite), not an error: on
+    Galera, a duplicate met inside a transaction that a replicated write set
+    then aborts fails again at its rollback, and oslo.db's enginefacade logs
+    the dropped duplicate with a traceback at ERROR before the retry.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == 'mysql':
+        statement = mysql.insert(table).values(**values).prefix_with('IGNORE')
+    elif dialect in ('postgresql', 'sqlite'):
+        module = postgresql if dialect == 'postgresql' else sqlite
+        statement = module.insert(table).values(
+            **values).on_conflict_do_nothing()
+    else:
+        try:
+            with session.begin_nested():
+                session.execute(sa.insert(table).values(**values))
+        except db_exception.DBDuplicateEntry:
+            return False
+        return True
+    return session.execute(statement).rowcount == 1
+
+
+def upsert(session, table, **values):
+    """INSERT a row, or UPDATE the row its primary key already names.
+
+    One statement (``INSERT ... ON DUPLICATE KEY UPDATE`` on MySQL,
+    ``ON CONFLICT DO UPDATE`` on PostgreSQL and SQLite): concurrent calls
+    never fail on each other's row, the last one wins.
+    """
+    keys = [c.name for c in table.primary_key.columns]
+    changes = {k: v for k, v in values.items() if k not in keys}
+    dialect = session.get_bind().dialect.name
+    if dialect == 'mysql':
+        statement = mysql.insert(table).values(
+            **values).on_duplicate_key_update(**changes)
+    elif dialect in ('postgresql', 'sqlite'):
+        module = postgresql if dialect == 'postgresql' else sqlite
+        statement = module.insert(table).values(**values)
+        statement = statement.on_conflict_do_update(index_elements=keys,
+                                                    set_=changes)
+    else:
+        where = [table.c[k] == values[k] for k in keys]
+        if session.execute(
+                sa.update(table).where(*where).values(**changes)).rowcount:
+            return
+        statement = sa.insert(table).values(**values)
+    session.execute(statement)
+
+
 # -- Replay record --
 
 def last_used_step(session, user_id, credential_id):
@@ -88,29 +145,27 @@ def record_use(user_id, credential_id, step):
     step, ``None`` when that step or a later one was already used
     (a replay, possibly by a concurrent request on another node).
     """
-    try:
-        with sql.session_for_write() as session:
-            advanced = session.execute(
-                sa.update(LAST_USE)
-                .where(
-                    LAST_USE.c.user_id == user_id,
-                    LAST_USE.c.credential_id == credential_id,
-                    LAST_USE.c.step < step,
-                )
-                .values(step=step)
-            ).rowcount
-            if not advanced:
-                # First use of this credential, or a replay: the primary key
-                # lets exactly one concurrent INSERT through.
-                session.execute(sa.insert(LAST_USE).values(
-                    user_id=user_id, credential_id=credential_id, step=step))
-            session.execute(
-                sa.update(THROTTLE)
-                .where(THROTTLE.c.user_id == user_id)
-                .values(failures=0, lockouts=0, locked_until=0)
+    with sql.session_for_write() as session:
+        advanced = session.execute(
+            sa.update(LAST_USE)
+            .where(
+                LAST_USE.c.user_id == user_id,
+                LAST_USE.c.credential_id == credential_id,
+                LAST_USE.c.step < step,
             )
-    except db_exception.DBDuplicateEntry:
-        return None
+            .values(step=step)
+        ).rowcount
+        # First use of this credential, or a replay: the primary key lets
+        # exactly one concurrent INSERT through.
+        if not advanced and not insert_if_absent(
+                session, LAST_USE, user_id=user_id,
+                credential_id=credential_id, step=step):
+            return None
+        session.execute(
+            sa.update(THROTTLE)
+            .where(THROTTLE.c.user_id == user_id)
+            .values(failures=0, lockouts=0, locked_until=0)
+        )
     return ADVANCED if advanced else INSERTED
 
 
@@ -231,12 +286,10 @@ def _count_first_check(user_id, now, max_failures, base, cap, unproved):
         until = policy.locked_until(now, 0, base, cap)
         values = {'failures': 0, 'lockouts': 1, 'locked_until': until}
         slot = CheckSlot(allowed=True, locked_until=until)
-    try:
-        with sql.session_for_write() as session:
-            session.execute(sa.insert(THROTTLE).values(user_id=user_id,
-                                                       **values))
-    except db_exception.DBDuplicateEntry:
-        return None
+    with sql.session_for_write() as session:
+        if not insert_if_absent(session, THROTTLE, user_id=user_id,
+                                **values):
+            return None
     return slot
 
 

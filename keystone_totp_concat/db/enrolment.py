@@ -22,7 +22,6 @@ when it last produced a token. Sessions come from Keystone's enginefacade.
 """
 
 from keystone.common import sql
-from oslo_db import exception as db_exception
 import sqlalchemy as sa
 
 from keystone_totp_concat.db import api as db_api
@@ -73,16 +72,8 @@ def put_pending(user_id, encrypted_secret, key_hash, label, proved,
     values = dict(user_id=user_id, encrypted_secret=encrypted_secret,
                   key_hash=key_hash, label=label, proved=proved,
                   created_at=created_at, expires_at=expires_at)
-    for _ in range(3):
-        try:
-            with sql.session_for_write() as session:
-                session.execute(
-                    sa.delete(pending).where(pending.c.user_id == user_id))
-                session.execute(sa.insert(pending).values(**values))
-            return
-        except db_exception.DBDuplicateEntry:
-            continue  # a concurrent begin won the insert; replace it
-    raise db_exception.DBDuplicateEntry()
+    with sql.session_for_write() as session:
+        db_api.upsert(session, pending, **values)
 
 
 def get_pending(user_id):
