@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Audit trail of refused second factors.
+"""Audit trail of refused second factors and of used recovery codes.
 
 A login refused for its code never reaches Keystone's password check, which
 is where Keystone emits its CADF ``authenticate`` failure event; this module
@@ -26,10 +26,12 @@ from pycadf import reason
 from pycadf import resource
 
 from keystone_totp_concat import auth_request
+from keystone_totp_concat.db import recovery as db_recovery
 
 LOG = log.getLogger(__name__)
 NOTIFY_OP = 'authenticate'
 NOTIFY_EVENT = '%s.%s' % (notifications.SERVICE, NOTIFY_OP)
+RECOVERY_EVENT = 'identity.OS-TOTP.recovery_code_used'
 
 
 def refuse(user_id, why):
@@ -52,3 +54,33 @@ def refuse(user_id, why):
         reason=reason.Reason(str(error), str(error.code)),
     )
     return error
+
+
+def recovery_message(left):
+    return ('A recovery code was used to log in; %d left. Set up a new '
+            'device for Two Factor Authentication and make new recovery '
+            'codes.' % left)
+
+
+def recovery_code_used(user_id):
+    """Log and notify a login with a recovery code; the codes left."""
+    try:
+        left = db_recovery.remaining(user_id)
+    except Exception as e:
+        LOG.warning('Could not count the recovery codes of user %(user)s '
+                    '(%(err)s).', {'user': user_id, 'err': type(e).__name__})
+        left = 0
+    LOG.warning('User %(user)s logged in from %(addr)s with a recovery code; '
+                '%(left)d left.', {'user': user_id, 'left': left,
+                                   'addr': auth_request.remote_addr()})
+    initiator = notifications.build_audit_initiator()
+    initiator.user_id = user_id
+    notifications._send_audit_notification(
+        action=NOTIFY_OP,
+        initiator=initiator,
+        outcome=taxonomy.OUTCOME_SUCCESS,
+        target=resource.Resource(typeURI=taxonomy.ACCOUNT_USER, id=user_id),
+        event_type=RECOVERY_EVENT,
+        recovery_codes_left=left,
+    )
+    return left

@@ -29,6 +29,7 @@ from keystone.i18n import _
 
 from keystone_totp_concat import auth_request
 from keystone_totp_concat import credentials
+from keystone_totp_concat import recovery
 from keystone_totp_concat import second_factor
 from keystone_totp_concat import totp
 from keystone_totp_concat import verify
@@ -92,4 +93,5 @@ class TOTPConcatPassword(password.Password):
             return field, auth_request.totp_passcode()
         if 'passcode' in user:
             return field, user['passcode']
-        return totp.split_field(field, verify.code_length())
+        return (recovery.split_field(field)
+                or totp.split_field(field, verify.code_length()))

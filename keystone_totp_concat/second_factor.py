@@ -31,9 +31,12 @@ from keystone import exception
 
 from keystone_totp_concat import audit
 from keystone_totp_concat import password_probe
+from keystone_totp_concat import recovery
 from keystone_totp_concat import verify
 
 REFUSED = 'TOTP code missing, invalid, already used or throttled'
+# Answer header of a login with a recovery code: how many codes are left.
+LEFT_HEADER = 'Openstack-Totp-Recovery-Codes-Left'
 
 
 class PasswordCheck:
@@ -78,11 +81,16 @@ def login(user_id, enrolment, code, password):
     receipt of the same user already proved the password.
     """
     probe = password.probe if password is not None else None
-    verified = verify.check_code(user_id, enrolment, code, probe)
+    if recovery.is_recovery_code(code):
+        verified = verify.check_recovery_code(user_id, code, probe)
+    else:
+        verified = verify.check_code(user_id, enrolment, code, probe)
     if verified is None:
         raise audit.refuse(user_id, REFUSED)
     answer = password.confirm() if password is not None else None
     use_up(verified)
+    if isinstance(verified, verify.RecoveryVerified):
+        _tell_recovery_code_used(user_id)
     return answer
 
 
@@ -98,6 +106,19 @@ def use_up(verified):
         raise audit.refuse(verified.user_id, 'TOTP code already used')
     flask.after_this_request(functools.partial(_give_back_if_failed,
                                                verified))
+
+
+def _tell_recovery_code_used(user_id):
+    """Audit the use and tell the client how many codes are left."""
+    left = audit.recovery_code_used(user_id)
+
+    def add_headers(response):
+        if response.status_code < 400:
+            response.headers[LEFT_HEADER] = str(left)
+            response.headers['Warning'] = (
+                '299 keystone "%s"' % audit.recovery_message(left))
+        return response
+    flask.after_this_request(add_headers)
 
 
 def _give_back_if_failed(verified, response):

@@ -24,12 +24,15 @@ cannot be read or written, no code is accepted: 2FA fails closed.
 import dataclasses
 import time
 
+from keystone.common import password_hashing
 import keystone.conf
 from oslo_log import log
 
 from keystone_totp_concat import conf as totp_conf
 from keystone_totp_concat import credentials
 from keystone_totp_concat.db import api as db_api
+from keystone_totp_concat.db import recovery as db_recovery
+from keystone_totp_concat import recovery
 from keystone_totp_concat import throttle as policy
 from keystone_totp_concat import totp
 
@@ -51,6 +54,15 @@ class Verified:
     user_id: str
     credential_id: str
     step: int
+
+
+@dataclasses.dataclass(frozen=True)
+class RecoveryVerified:
+    """A recovery code that passed check_recovery_code, and when."""
+
+    user_id: str
+    code_id: str
+    used_at: int
 
 
 def code_length():
@@ -106,22 +118,55 @@ def check_code(user_id, enrolment, code, prove_password=None):
     if match is not None:
         verified = Verified(user_id, enrolment.credential_ids[match.index],
                             match.step)
+    try:
+        slot = _gate(user_id, now, verified, prove_password)
+    except StoreUnavailable:
+        return None
+    return _decide(user_id, slot, verified, now) if slot else None
+
+
+def check_recovery_code(user_id, code, prove_password=None):
+    """A RecoveryVerified when ``code`` is an unused recovery code of the
+    user, else None; throttled exactly like a TOTP code (check_code).
+
+    The stored hash is compared only once the check is counted and allowed,
+    so that a locked user costs no hash.
+    """
+    now = int(time.time())
+    try:
+        slot = _gate(user_id, now, None, prove_password)
+        if not slot:
+            return None
+        verified = None
+        if slot.allowed:
+            stored = _store('reading a recovery code', user_id,
+                            db_recovery.unused_hash, user_id,
+                            recovery.code_id(code))
+            if stored is not None and password_hashing.check_password(
+                    code, stored):
+                verified = RecoveryVerified(user_id, recovery.code_id(code),
+                                            now)
+    except StoreUnavailable:
+        return None
+    return _decide(user_id, slot, verified, now)
+
+
+def _gate(user_id, now, verified, prove_password):
+    """Count the check (see check_code); None when refused unchecked
+    because the password, verified first, is wrong."""
+    group = CONF.totp_concat
     unproved = None
     if prove_password is not None:
         unproved = policy.unproved_checks(group.password_first_after,
                                           group.max_failures)
-    try:
-        slot = _count(user_id, now, verified, unproved)
-        if slot.needs_password:
-            if not prove_password():
-                LOG.info('TOTP code of user %s not checked: the password, '
-                         'verified first after earlier failed codes, is '
-                         'wrong.', user_id)
-                return None
-            slot = _count(user_id, now, verified, None)
-    except StoreUnavailable:
+    slot = _count(user_id, now, verified, unproved)
+    if not slot.needs_password:
+        return slot
+    if not prove_password():
+        LOG.info('Code of user %s not checked: the password, verified first '
+                 'after earlier failed codes, is wrong.', user_id)
         return None
-    return _decide(user_id, slot, verified, now)
+    return _count(user_id, now, verified, None)
 
 
 def check_new_secret_code(user_id, secret, code):
@@ -190,8 +235,12 @@ def release_use(verified):
     logged and leaves the code used, which refuses more, never less.
     """
     try:
-        db_api.release_use(verified.user_id, verified.credential_id,
-                           verified.step)
+        if isinstance(verified, RecoveryVerified):
+            db_recovery.give_back(verified.user_id, verified.code_id,
+                                  verified.used_at)
+        else:
+            db_api.release_use(verified.user_id, verified.credential_id,
+                               verified.step)
     except Exception as e:
         LOG.warning('Could not give back the TOTP code of user %(user)s '
                     'after its request failed (%(err)s).',
@@ -202,9 +251,17 @@ def record_use(verified):
     """Atomically mark the code's time step used; False if it already was.
 
     Call it once the rest of the request (the password) has been verified.
-    Exactly one of any number of concurrent calls for the same step, on any
-    node, returns True. It also resets the user's throttle.
+    Exactly one of any number of concurrent calls for the same step (or
+    recovery code), on any node, returns True. It also resets the user's
+    throttle.
     """
+    if isinstance(verified, RecoveryVerified):
+        try:
+            return _store('using a recovery code', verified.user_id,
+                          db_recovery.use, verified.user_id,
+                          verified.code_id, verified.used_at)
+        except StoreUnavailable:
+            return False
     try:
         outcome = _store('recording a used code', verified.user_id,
                          db_api.record_use, verified.user_id,

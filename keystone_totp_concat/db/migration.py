@@ -22,6 +22,7 @@ import os
 from alembic import command as alembic_command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
+from alembic import script as alembic_script
 from keystone.common import sql
 
 SCRIPT_LOCATION = os.path.join(os.path.dirname(__file__), 'migrations')
@@ -53,3 +54,10 @@ def db_version():
         context = alembic_migration.MigrationContext.configure(
             connection, opts={'version_table': VERSION_TABLE})
         return context.get_current_revision()
+
+
+def head_revision():
+    """The newest revision the package ships (what db_sync reaches)."""
+    config = alembic_config.Config()
+    config.set_main_option('script_location', SCRIPT_LOCATION)
+    return alembic_script.ScriptDirectory.from_config(config).get_current_head()

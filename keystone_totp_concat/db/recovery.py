@@ -1,0 +1,114 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Stored recovery codes: one row per code, its hash and whether it was used.
+
+Only a salted slow hash of a code is stored (Keystone's password hasher,
+``[identity] password_hash_algorithm`` and its rounds), under the code's
+first group so that a check computes one hash. Using a code is one
+conditional ``UPDATE`` (``used_at IS NULL``): of any number of concurrent
+requests on any node, exactly one uses it.
+"""
+
+from keystone.common import sql
+import sqlalchemy as sa
+
+from keystone_totp_concat.db import models
+from keystone_totp_concat.db import retry
+
+recovery_code = sa.Table(
+    'totp_concat_recovery_code',
+    models.metadata,
+    sa.Column('user_id', sa.String(64), primary_key=True),
+    sa.Column('code_id', sa.String(16), primary_key=True),
+    sa.Column('code_hash', sa.String(255), nullable=False),
+    sa.Column('created_at', sa.BigInteger, nullable=False),
+    sa.Column('used_at', sa.BigInteger, nullable=True),
+    mysql_engine='InnoDB',
+    mysql_charset='utf8mb4',
+)
+THROTTLE = models.throttle
+
+
+@retry.on_conflict
+def replace_set(user_id, hashes, now):
+    """Store a new set (``{code_id: hash}``); the old one is gone."""
+    with sql.session_for_write() as session:
+        session.execute(sa.delete(recovery_code)
+                        .where(recovery_code.c.user_id == user_id))
+        if hashes:
+            session.execute(sa.insert(recovery_code), [
+                {'user_id': user_id, 'code_id': code_id, 'code_hash': hashed,
+                 'created_at': now, 'used_at': None}
+                for code_id, hashed in hashes.items()])
+
+
+@retry.on_conflict
+def revoke(user_id):
+    """Delete the user's set; how many codes it still had unused."""
+    with sql.session_for_write() as session:
+        left = _remaining(session, user_id)
+        session.execute(sa.delete(recovery_code)
+                        .where(recovery_code.c.user_id == user_id))
+        return left
+
+
+def remaining(user_id):
+    with sql.session_for_read() as session:
+        return _remaining(session, user_id)
+
+
+def _remaining(session, user_id):
+    return session.execute(
+        sa.select(sa.func.count()).select_from(recovery_code)
+        .where(recovery_code.c.user_id == user_id,
+               recovery_code.c.used_at.is_(None))).scalar_one()
+
+
+def unused_hash(user_id, code_id):
+    """The hash of the user's unused code ``code_id``, or None."""
+    with sql.session_for_read() as session:
+        return session.execute(
+            sa.select(recovery_code.c.code_hash)
+            .where(recovery_code.c.user_id == user_id,
+                   recovery_code.c.code_id == code_id,
+                   recovery_code.c.used_at.is_(None))).scalar_one_or_none()
+
+
+@retry.on_conflict
+def use(user_id, code_id, now):
+    """Mark the code used and reset the user's throttle; False if it was
+    used already (possibly by a concurrent request on another node)."""
+    with sql.session_for_write() as session:
+        used = session.execute(
+            sa.update(recovery_code)
+            .where(recovery_code.c.user_id == user_id,
+                   recovery_code.c.code_id == code_id,
+                   recovery_code.c.used_at.is_(None))
+            .values(used_at=now)).rowcount
+        if used:
+            session.execute(
+                sa.update(THROTTLE).where(THROTTLE.c.user_id == user_id)
+                .values(failures=0, lockouts=0, locked_until=0))
+        return bool(used)
+
+
+@retry.on_conflict
+def give_back(user_id, code_id, used_at):
+    """Make the code unused again after the request that used it failed."""
+    with sql.session_for_write() as session:
+        return session.execute(
+            sa.update(recovery_code)
+            .where(recovery_code.c.user_id == user_id,
+                   recovery_code.c.code_id == code_id,
+                   recovery_code.c.used_at == used_at)
+            .values(used_at=None)).rowcount
