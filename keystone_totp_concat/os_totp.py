@@ -52,6 +52,7 @@ from keystone_totp_concat import conf as totp_conf
 from keystone_totp_concat import credentials
 from keystone_totp_concat.db import enrolment as db
 from keystone_totp_concat import policies
+from keystone_totp_concat import recovery_codes
 from keystone_totp_concat import totp
 from keystone_totp_concat import verify
 
@@ -65,6 +66,8 @@ totp_conf.register_opts(CONF)
 PATH_PREFIX = '/users/<string:user_id>/OS-TOTP'
 LABEL_MAX = 255
 CADF_EVENT = 'identity.OS-TOTP.%s'
+# Answers that hold a secret or recovery codes: no cache may keep them.
+NO_STORE = {'Cache-Control': 'no-store', 'Pragma': 'no-cache'}
 # Nodes' clocks may differ a little: a token issued "in the future" by
 # another node still counts as fresh within this many seconds.
 CLOCK_SLACK = 60
@@ -347,6 +350,7 @@ def _status(user_id):
             'created_at': _iso(pending.created_at),
             'expires_at': _iso(pending.expires_at),
         },
+        'recovery_codes': {'remaining': recovery_codes.remaining(user_id)},
         'links': {'self': _base_url(user_id)},
     }}
 
@@ -418,6 +422,7 @@ class StatusResource(_Resource):
                 pass  # removed meanwhile
         db.delete_devices(user_id)
         db.delete_pending(user_id)
+        recovery_codes.revoke(user_id)
         if how == 'policy':
             _audit('disable/reset', 'reset', user_id,
                    'reset, %d device(s) removed' % len(ids))
@@ -474,9 +479,8 @@ class EnrolmentResource(_Resource):
             'expires_at': _iso(expires),
             'links': {'confirm': _base_url(user_id) + '/devices'},
         }}
-        # The only answer that ever holds a secret: no cache may keep it.
-        return body, http.client.CREATED, {'Cache-Control': 'no-store',
-                                           'Pragma': 'no-cache'}
+        # An answer that holds a secret: no cache may keep it.
+        return body, http.client.CREATED, NO_STORE
 
     def delete(self, user_id):
         """DELETE /v3/users/{user_id}/OS-TOTP/enrolment: cancel."""
@@ -528,15 +532,52 @@ class DevicesResource(_Resource):
         db.add_device(credential_id, user_id, label, now)
         # The confirm code is used: it cannot log in afterwards.
         verify.record_use(verify.Verified(user_id, credential_id, step))
+        body = {'device': _device(user_id, credential_id,
+                                  db.devices(user_id))}
         if enrolment.enrolled:
             _audit('create', 'device.created', user_id, 'device added',
                    credential_id)
-        else:
-            _audit('enable', 'enabled', user_id, 'turned on',
-                   credential_id)
-        return ({'device': _device(user_id, credential_id,
-                                   db.devices(user_id))},
-                http.client.CREATED)
+            return body, http.client.CREATED
+        _audit('enable', 'enabled', user_id, 'turned on', credential_id)
+        # 2FA just turned on: the way back in if the phone is lost, shown
+        # this once.
+        body['recovery_codes'] = recovery_codes.new_set(user_id)
+        _audit('create', 'recovery_codes.created', user_id,
+               'recovery codes made')
+        return body, http.client.CREATED, NO_STORE
+
+
+class RecoveryCodesResource(_Resource):
+
+    def post(self, user_id):
+        """POST /v3/users/{user_id}/OS-TOTP/recovery_codes: a new set.
+
+        The old set stops working; the new codes are shown this once.
+        """
+        member = _body_member('recovery_codes')
+        _enforce(policies.CREATE_RECOVERY_CODES, user_id)
+        passcode = _passcode(member, required=False)
+        enrolment = credentials.load_enrolment(user_id)
+        if not enrolment.enrolled:
+            raise NotEnrolled()
+        how = _prove(user_id, enrolment, passcode)
+        codes = recovery_codes.new_set(user_id)
+        _audit('create', 'recovery_codes.created', user_id,
+               'recovery codes made (%s)' % how)
+        return ({'recovery_codes': {'codes': codes,
+                                    'remaining': len(codes)}},
+                http.client.CREATED, NO_STORE)
+
+    def delete(self, user_id):
+        """DELETE /v3/users/{user_id}/OS-TOTP/recovery_codes: revoke."""
+        member = _body_member('recovery_codes')
+        _enforce(policies.DELETE_RECOVERY_CODES, user_id)
+        passcode = _passcode(member, required=False)
+        how = _prove(user_id, credentials.load_enrolment(user_id), passcode)
+        left = recovery_codes.revoke(user_id)
+        _audit('delete', 'recovery_codes.deleted', user_id,
+               'recovery codes revoked, %d were unused (%s)' % (left, how))
+        return None, http.client.NO_CONTENT
 
 
 class DeviceResource(_Resource):
@@ -598,6 +639,12 @@ class TOTPAPI(ks_flask.APIBase):
         ks_flask.construct_resource_map(
             resource=DevicesResource, url=PATH_PREFIX + '/devices',
             resource_kwargs={}, rel='totp_devices',
+            resource_relation_func=_rel,
+            path_vars=_path_vars('user_id')),
+        ks_flask.construct_resource_map(
+            resource=RecoveryCodesResource,
+            url=PATH_PREFIX + '/recovery_codes',
+            resource_kwargs={}, rel='totp_recovery_codes',
             resource_relation_func=_rel,
             path_vars=_path_vars('user_id')),
         ks_flask.construct_resource_map(
@@ -668,6 +715,8 @@ def install(app):
                             'enrolment', secrets=[('passcode',)])
     request_guard.add_route(r'^/v3/users/[^/]+/OS-TOTP/devices/?$',
                             'device', secrets=[('passcode',)])
+    request_guard.add_route(r'^/v3/users/[^/]+/OS-TOTP/recovery_codes/?$',
+                            'recovery_codes', secrets=[('passcode',)])
     _accept_action_names()
     TOTPAPI.instantiate_and_register_to_app(app)
     credential_guard.install(app)

@@ -39,6 +39,8 @@ CANCEL_ENROLMENT = 'identity:cancel_totp_enrolment'
 CREATE_DEVICE = 'identity:create_totp_device'
 DELETE_DEVICE = 'identity:delete_totp_device'
 DISABLE = 'identity:disable_totp'
+CREATE_RECOVERY_CODES = 'identity:create_totp_recovery_codes'
+DELETE_RECOVERY_CODES = 'identity:delete_totp_recovery_codes'
 MANAGE_CREDENTIALS = 'identity:manage_totp_credentials'
 
 rules = [
@@ -88,6 +90,20 @@ rules = [
         'factor; whoever else the rule allows (an admin resetting a lost '
         'phone) does not.',
         operations=[{'path': BASE, 'method': 'DELETE'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=CREATE_RECOVERY_CODES,
+        check_str=ADMIN_OR_OWNER,
+        description='Make a new set of recovery codes (shown once; the old '
+        'set stops working). The owner must prove the second factor.',
+        operations=[{'path': BASE + '/recovery_codes', 'method': 'POST'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=DELETE_RECOVERY_CODES,
+        check_str=ADMIN_OR_OWNER,
+        description='Revoke the user\'s recovery codes. The owner must prove '
+        'the second factor; an admin does not.',
+        operations=[{'path': BASE + '/recovery_codes', 'method': 'DELETE'}],
     ),
     policy.DocumentedRuleDefault(
         name=MANAGE_CREDENTIALS,

@@ -23,76 +23,16 @@ import requests
 
 from tests import cloud as c
 from tests.conftest import another_node
-
-
-def token_of(cloud, user, field=None, url=None, project=True):
-    """A token of ``user`` from a login with ``field`` (password[+code])."""
-    field = user.password if field is None else field
-    scope = {'project': {'id': user.project_id}} if project else None
-    r = cloud.login_as(user, field, url=url, scope=scope)
-    assert r.status_code == 201, r.text
-    return r.headers['X-Subject-Token']
-
-
-def call(token, method, url, body=None, **kwargs):
-    headers = {'X-Auth-Token': token} if token else {}
-    if body is not None:
-        kwargs['json'] = body
-    return requests.request(method, url, headers=headers, timeout=30,
-                            **kwargs)
-
-
-def base(cloud, user, url=None):
-    return '%s/users/%s/OS-TOTP' % (url or cloud.url, user.id)
-
-
-def begin(cloud, token, user, url=None, **member):
-    r = call(token, 'POST', base(cloud, user, url) + '/enrolment',
-             {'enrolment': member} if member else None)
-    assert r.status_code == 201, r.text
-    return r.json()['enrolment']
-
-
-def confirm(cloud, token, user, code, url=None, **member):
-    return call(token, 'POST', base(cloud, user, url) + '/devices',
-                {'device': dict(member, passcode=code)})
-
-
-def enable(cloud, user, label=None):
-    """Turn 2FA on through the API with a bare-password token.
-
-    Returns the secret and the device.
-    """
-    token = token_of(cloud, user)
-    enrolment = begin(cloud, token, user,
-                      **({'label': label} if label else {}))
-    secret = enrolment['secret']
-    r = confirm(cloud, token, user, c.code_for(secret))
-    assert r.status_code == 201, r.text
-    user.secrets.append(secret)
-    user.credential_ids.append(r.json()['device']['id'])
-    return secret, r.json()['device']
-
-
-def status(cloud, user, token=None):
-    token = token or cloud.admin.get_token()
-    r = call(token, 'GET', base(cloud, user))
-    assert r.status_code == 200, r.text
-    return r.json()['totp']
-
-
-def stored(cloud, user):
-    creds = cloud.api('GET', '/credentials?user_id=%s&type=totp' % user.id)
-    return {cr['id']: cr['blob'] for cr in creds.json()['credentials']}
-
-
-def refused_login(r):
-    return r.status_code == 401 and r.json() == c.ADDITIONAL_STEPS_BODY
-
-
-def next_code(secret):
-    """A code of a later step than any the API or a login used so far."""
-    return c.code_for(secret, 1)
+from tests.totp_api import base
+from tests.totp_api import begin
+from tests.totp_api import call
+from tests.totp_api import confirm
+from tests.totp_api import enable
+from tests.totp_api import next_code
+from tests.totp_api import refused_login
+from tests.totp_api import status
+from tests.totp_api import stored
+from tests.totp_api import token_of
 
 
 # -- happy paths --
@@ -514,12 +454,13 @@ def test_secrets_and_codes_are_in_no_other_answer_and_no_log(cloud,
     for used in (code, fresh_code):
         lines = [x for x in log.splitlines() if user.id in x]
         assert not any(used in x.replace(user.id, '') for x in lines)
-    # The audit trail: CADF events and log lines, enable then off.
+    # The audit trail: CADF events and log lines, enable (with its recovery
+    # codes) then off.
     events = [json.loads(x[x.index('{'):])['payload'] for x in
               log.splitlines()
               if 'oslo.messaging.notification.identity.OS-TOTP' in x
               and user.id in x]
-    assert [e['action'] for e in events] == ['enable', 'disable']
+    assert [e['action'] for e in events] == ['enable', 'create', 'disable']
     assert all(e['outcome'] == 'success' for e in events)
     assert all(e['target']['id'] == user.id for e in events)
     lines = [x for x in log.splitlines()

@@ -46,5 +46,6 @@ def test_entry_point_lists_the_rules():
         policies.GET_STATUS, policies.BEGIN_ENROLMENT,
         policies.CANCEL_ENROLMENT, policies.CREATE_DEVICE,
         policies.DELETE_DEVICE, policies.DISABLE,
+        policies.CREATE_RECOVERY_CODES, policies.DELETE_RECOVERY_CODES,
         policies.MANAGE_CREDENTIALS}
     assert all(r.name.startswith('identity:') for r in rules)
