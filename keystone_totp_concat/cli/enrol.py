@@ -41,11 +41,16 @@ def _target(conn, args):
     return identity.find_user(conn, args.user, args.user_domain)
 
 
+def _recovery_left(state):
+    return (state.get('recovery_codes') or {}).get('remaining', 0)
+
+
 def _summary(target, state):
     devices = state['devices']
     return {'user_id': target.id, 'user': target.name,
             'domain': target.domain, 'enabled': bool(devices),
             'devices': len(devices),
+            'recovery_codes_left': _recovery_left(state),
             'device_list': [{k: d.get(k) for k in (
                 'id', 'label', 'created_at', 'last_used_at')}
                 for d in devices]}
@@ -177,15 +182,27 @@ def _confirm(conn, out, target, digits, code=None):
         'Authentication stays as it was.', errors.CODE_INVALID)
 
 
-def _enabled(out, target, devices, device):
+def _recovery_text(codes):
+    return ('Recovery codes (shown only now; store them somewhere safe, '
+            'apart from the phone). Each logs you in once in place of a '
+            'code, typed after the password as shown, dashes included:\n'
+            + '\n'.join('    ' + code for code in codes))
+
+
+def _enabled(out, target, devices, answer):
+    device = answer['device']
+    codes = answer.get('recovery_codes')
     data = {'user_id': target.id, 'user': target.name,
             'domain': target.domain, 'enabled': True, 'devices': devices,
             'credential_id': device['id'], 'label': device.get('label')}
-    out.result(data, (
-        'Two Factor Authentication is enabled for %s (%s).\n'
-        'From now on, type the code of the app directly after the '
-        'password, with no space between them, every time you log in.'
-        % (target.account, _devices(devices))))
+    text = ('Two Factor Authentication is enabled for %s (%s).\n'
+            'From now on, type the code of the app directly after the '
+            'password, with no space between them, every time you log in.'
+            % (target.account, _devices(devices)))
+    if codes:
+        data['recovery_codes'] = codes
+        text += '\n\n' + _recovery_text(codes)
+    out.result(data, text)
     return errors.OK
 
 
@@ -209,8 +226,8 @@ def enable(args, connect):
             raise errors.CLIError(
                 'No pending enrolment for %s (none begun, or it expired): '
                 'run keystone-totp enable.' % target.account)
-        device = _confirm(conn, out, target, None, args.code)
-        return _enabled(out, target, existing + 1, device)
+        answer = _confirm(conn, out, target, None, args.code)
+        return _enabled(out, target, existing + 1, answer)
     if existing and not args.add_device:
         raise errors.CLIError(
             'Two Factor Authentication is already enabled for %s (%s); use '
@@ -236,8 +253,8 @@ def enable(args, connect):
     if args.qr_file:
         out.say('The QR code is also in %s (readable only by you; '
                 'delete it once scanned).' % args.qr_file)
-    device = _confirm(conn, out, target, enrolment['digits'])
-    return _enabled(out, target, existing + 1, device)
+    answer = _confirm(conn, out, target, enrolment['digits'])
+    return _enabled(out, target, existing + 1, answer)
 
 
 def status(args, connect):
@@ -256,6 +273,7 @@ def status(args, connect):
             lines.append('  %s  %s  created %s  last used %s' % (
                 d['id'], d.get('label') or '-', d.get('created_at') or '-',
                 d.get('last_used_at') or 'never'))
+        lines.append('Recovery codes left: %d' % _recovery_left(state))
         text = '\n'.join(lines)
     else:
         text = 'Two Factor Authentication is off for %s.' % target.account
@@ -305,4 +323,23 @@ def disable(args, connect):
                 'with the password alone.'
                 % (target.account, _devices(removing)))
     out.result(data, text)
+    return errors.OK
+
+
+def recovery_codes(args, connect):
+    """Make a new set of recovery codes, or (--revoke) delete the set."""
+    out = output.Output(args.format)
+    conn = connect()
+    target = _target(conn, args)
+    if args.revoke:
+        _with_proof(out, args, lambda passcode: identity.revoke_recovery_codes(
+            conn, target.id, passcode))
+        out.result({'user_id': target.id, 'recovery_codes_left': 0},
+                   'The recovery codes of %s are revoked.' % target.account)
+        return errors.OK
+    answer = _with_proof(out, args, lambda passcode: (
+        identity.new_recovery_codes(conn, target.id, passcode)))
+    out.result({'user_id': target.id, 'recovery_codes': answer['codes']},
+               'New recovery codes for %s; the old ones no longer work.\n%s'
+               % (target.account, _recovery_text(answer['codes'])))
     return errors.OK

@@ -140,9 +140,25 @@ def begin(conn, user_id, label=None, passcode=None):
 
 
 def confirm(conn, user_id, passcode):
-    """Confirm the pending enrolment with a code of its secret."""
+    """Confirm the pending enrolment with a code of its secret.
+
+    The answer's ``device``, and ``recovery_codes`` when this turned 2FA on
+    (shown this once).
+    """
     return _totp(conn, 'POST', user_id, '/devices',
-                 {'device': {'passcode': passcode}})['device']
+                 {'device': {'passcode': passcode}})
+
+
+def new_recovery_codes(conn, user_id, passcode=None):
+    """A new set of recovery codes (the old one stops working)."""
+    body = {'recovery_codes': {'passcode': passcode}} if passcode else None
+    return _totp(conn, 'POST', user_id, '/recovery_codes',
+                 body)['recovery_codes']
+
+
+def revoke_recovery_codes(conn, user_id, passcode=None):
+    body = {'recovery_codes': {'passcode': passcode}} if passcode else None
+    return _totp(conn, 'DELETE', user_id, '/recovery_codes', body)
 
 
 def remove(conn, user_id, device_id=None, passcode=None):

@@ -123,6 +123,17 @@ def _build_parser(config, argv):
                               'Keystone asks for one')
     disable.set_defaults(func=enrol.disable)
 
+    codes = sub.add_parser(
+        'recovery-codes', parents=[fmt, target],
+        help='make new recovery codes (shown once; the old ones stop '
+             'working), or revoke them')
+    codes.add_argument('--revoke', action='store_true',
+                       help='delete the recovery codes instead')
+    codes.add_argument('--current-code', metavar='CODE',
+                       help='a current code of one of your devices, when '
+                            'Keystone asks for one')
+    codes.set_defaults(func=enrol.recovery_codes)
+
     login_cmd = sub.add_parser(
         'login', parents=[fmt],
         help='authenticate once and print shell exports of the token, for '

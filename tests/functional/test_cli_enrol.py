@@ -261,20 +261,45 @@ def test_status_text_and_json(cloud, home):
     assert lines[0] == (
         'Two Factor Authentication is on for %s@Default (2 devices).'
         % enrolled.name)
-    assert {line.split()[0] for line in lines[1:]} == set(
+    assert {line.split()[0] for line in lines[1:-1]} == set(
         enrolled.credential_ids)
+    # Enrolled through /v3/credentials by the admin: no recovery codes.
+    assert lines[-1] == 'Recovery codes left: 0'
     assert as_json.returncode == 0, as_json.stderr
     data = json.loads(as_json.stdout)
     assert {d['id'] for d in data.pop('device_list')} == set(
         enrolled.credential_ids)
     assert data == {
         'user_id': enrolled.id, 'user': enrolled.name, 'domain': 'Default',
-        'enabled': True, 'devices': 2}
+        'enabled': True, 'devices': 2, 'recovery_codes_left': 0}
     for secret in enrolled.secrets:
         assert secret not in text.stdout + as_json.stdout
     assert off.returncode == 0, off.stderr
     assert json.loads(off.stdout)['enabled'] is False
     assert json.loads(off.stdout)['devices'] == 0
+
+
+def test_recovery_codes_shown_once_counted_and_regenerated(cloud, home):
+    user = cloud.create_user()
+    env = user_env(cloud, home, user, user.password)
+    secret = begin(env)['secret']
+    result = run(env, 'enable', '--code', c.code_for(secret), '-f', 'json')
+    assert result.returncode == 0, result.stderr
+    codes = json.loads(result.stdout)['recovery_codes']
+    assert len(codes) == 10
+    text = run(user_env(cloud, home, user, user.password + codes[0]),
+               'status')
+    assert 'Recovery codes left: 9' in text.stdout, text.stderr
+    assert not any(code in text.stdout for code in codes)
+
+    env = user_env(cloud, home, user, user.password + codes[1])
+    result = run(env, 'recovery-codes')
+    assert result.returncode == 0, result.stderr
+    new = re.findall(r'^    (\S{4}-\S{4}-\S{4})$', result.stdout, re.M)
+    assert len(new) == 10 and not set(new) & set(codes)
+    assert 'the old ones no longer work' in result.stdout
+    assert cloud.login_as(user, user.password + codes[2]).status_code == 401
+    assert cloud.login_as(user, user.password + new[0]).status_code == 201
 
 
 # -- disable --
