@@ -17,7 +17,7 @@ from tests/e2e/horizon-constraints.txt), because its Django stack is pinned
 apart from Keystone's. It is configured the way an operator would do it: a
 ``local_settings.py`` (tests/e2e/horizon_local_settings.py, whose values come
 from the environment) and, for the 2FA login page, this project's snippet in
-``local_settings.d/``. Served by Django's ``runserver`` in one process.
+``local_settings.d/``, with the Settings panel's file in ``local/enabled/``. Served by Django's ``runserver`` in one process.
 """
 
 import os
@@ -33,6 +33,9 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 LOCAL_SETTINGS = HERE / 'horizon_local_settings.py'
 SNIPPET = ROOT / 'etc' / 'horizon' / '_90_keystone_totp_concat.py'
+# The Settings panel, installed as operators do, beside the snippet.
+PANEL_ENABLED = ROOT / 'etc' / 'horizon' / (
+    '_5090_keystone_totp_concat_two_factor.py')
 START_TIMEOUT = 120
 
 
@@ -65,10 +68,13 @@ class Horizon:
         local = self._dashboard_dir() / 'local'
         shutil.copyfile(LOCAL_SETTINGS, local / 'local_settings.py')
         snippet = local / 'local_settings.d' / SNIPPET.name
+        panel = local / 'enabled' / PANEL_ENABLED.name
         if self.extension:
             shutil.copyfile(SNIPPET, snippet)
+            shutil.copyfile(PANEL_ENABLED, panel)
         else:
             snippet.unlink(missing_ok=True)
+            panel.unlink(missing_ok=True)
 
     def _env(self):
         env = {k: v for k, v in os.environ.items()
