@@ -443,10 +443,6 @@ class ResetView(_FormPage):
                 'Unable to reset Two Factor Authentication: %s')
                 % exc.message)
             return shortcuts.redirect(reverse(USERS_INDEX))
-        try:
-            client.revoke_recovery_codes()
-        except api.APIError:
-            pass  # none, or removed with the devices
         messages.success(request, _(
             'Two Factor Authentication of user "%s" is reset: the user logs '
             'in with the password alone and can turn it on again.')

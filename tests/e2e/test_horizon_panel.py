@@ -238,3 +238,63 @@ def test_admin_resets_another_users_2fa(cloud, dashboard):
     assert dashboard.path() == '/identity/users/'
     assert api_status(cloud, user)['enabled'] is False
     assert cloud.login_as(user, user.password).status_code == 201
+
+
+def test_recovery_codes_shown_once_and_each_logs_in_once(cloud, dashboard,
+                                                         output_dir):
+    """The lost phone: a recovery code after the password logs in once."""
+    user = cloud.create_user()
+    codes = Codes()
+    panel = panel_mod.Panel(dashboard)
+    dashboard.login(user.name, user.password)
+    panel.open()
+    secret = enable_in_panel(panel, codes)
+
+    first_set = panel.recovery_codes()
+    assert len(first_set) == 10 and len(set(first_set)) == 10
+    assert all(RECOVERY_CODE.match(c) for c in first_set), first_set
+    assert 'not shown again' in panel.find('.ktc-recovery-codes').text
+    panel.click('#ktc-done')
+    assert panel.recovery_remaining() == 10
+    assert not any(c in dashboard.driver.page_source for c in first_set)
+
+    # A new set (Keystone wants a current code: this session's token came
+    # from the password alone); the old set stops working.
+    panel.click(panel.action('recovery_codes'))
+    panel.submit('ktc_recovery_codes_form')
+    assert any('Type a current code' in e for e in panel.form_errors())
+    panel.fill('code', codes(secret))
+    panel.submit('ktc_recovery_codes_form')
+    new_set = panel.recovery_codes()
+    assert len(new_set) == 10 and not set(new_set) & set(first_set)
+    dashboard.driver.save_screenshot(
+        str(output_dir / 'horizon-2fa-recovery-codes.png'))
+    panel.click('#ktc-done')
+    assert panel.recovery_remaining() == 10
+    dashboard.sign_out()
+
+    # An old code is refused: the login page asks for the code.
+    dashboard.login(user.name, user.password + first_set[0])
+    assert dashboard.path() == '/auth/login/'
+    assert dashboard.errors() == [REMINDER]
+
+    # A new one, typed directly after the password, logs in once.
+    dashboard.login(user.name, user.password + new_set[0])
+    assert dashboard.path() == '/identity/'
+    assert dashboard.user_menu() == user.name
+    panel.open()
+    assert panel.recovery_remaining() == 9
+
+    # That login counts as a fresh password+code login: a new device is
+    # set up without a code of the lost one.
+    panel.click(panel.action('add_device'))
+    new_secret = panel.key()
+    panel.fill('code', codes(new_secret))
+    panel.submit('ktc_enable_form')
+    assert 'The device was added.' in panel.success()
+    dashboard.sign_out()
+
+    dashboard.login(user.name, user.password + new_set[0])
+    assert dashboard.path() == '/auth/login/'
+    assert dashboard.errors() == [REMINDER]
+    assert dashboard.logged_in_as() is None
