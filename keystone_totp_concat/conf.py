@@ -10,8 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Configuration options of the ``[totp_concat]`` group (oslo.config)."""
+"""Configuration options of the ``[totp_concat]`` group (oslo.config).
 
+They are registered here, on Keystone's CONF, when this module is first
+imported, as Keystone registers its own in ``keystone.conf``; every server
+module takes ``CONF`` from here.
+"""
+
+import keystone.conf
 from oslo_config import cfg
 
 GROUP = cfg.OptGroup(
@@ -144,3 +150,7 @@ def register_opts(conf):
 def list_opts():
     """Entry point of ``oslo.config.opts`` for oslo-config-generator."""
     return [(GROUP, OPTS)]
+
+
+CONF = keystone.conf.CONF
+register_opts(CONF)

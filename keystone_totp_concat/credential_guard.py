@@ -28,22 +28,20 @@ import re
 
 import flask
 from keystone.common import provider_api
-import keystone.conf
 from keystone import exception
 from keystone.server.flask import common as ks_flask
 from oslo_log import log
 from oslo_serialization import jsonutils
 
-from keystone_totp_concat import conf as totp_conf
+from keystone_totp_concat import conf
 from keystone_totp_concat import credentials
 from keystone_totp_concat import os_totp
 from keystone_totp_concat import policies
 
-CONF = keystone.conf.CONF
+CONF = conf.CONF
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 
-totp_conf.register_opts(CONF)
 
 COLLECTION = re.compile(r'^/v3/credentials/?$')
 MEMBER = re.compile(r'^/v3/credentials/(?P<credential_id>[^/]+)/?$')

@@ -38,7 +38,6 @@ from keystone.common import json_home
 from keystone.common import provider_api
 from keystone.common import rbac_enforcer
 from keystone.common.rbac_enforcer import enforcer as ks_enforcer
-import keystone.conf
 from keystone import exception
 from keystone import notifications
 from keystone.server import flask as ks_flask
@@ -48,7 +47,7 @@ from pycadf import cadftaxonomy as taxonomy
 from pycadf import resource
 import pyotp
 
-from keystone_totp_concat import conf as totp_conf
+from keystone_totp_concat import conf
 from keystone_totp_concat import credentials
 from keystone_totp_concat.db import enrolment as db
 from keystone_totp_concat import policies
@@ -56,12 +55,11 @@ from keystone_totp_concat import recovery_codes
 from keystone_totp_concat import totp
 from keystone_totp_concat import verify
 
-CONF = keystone.conf.CONF
+CONF = conf.CONF
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 ENFORCER = rbac_enforcer.RBACEnforcer
 
-totp_conf.register_opts(CONF)
 
 PATH_PREFIX = '/users/<string:user_id>/OS-TOTP'
 LABEL_MAX = 255

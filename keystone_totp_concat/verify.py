@@ -25,10 +25,9 @@ import dataclasses
 import time
 
 from keystone.common import password_hashing
-import keystone.conf
 from oslo_log import log
 
-from keystone_totp_concat import conf as totp_conf
+from keystone_totp_concat import conf
 from keystone_totp_concat import credentials
 from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import recovery as db_recovery
@@ -36,10 +35,9 @@ from keystone_totp_concat import recovery
 from keystone_totp_concat import throttle as policy
 from keystone_totp_concat import totp
 
-CONF = keystone.conf.CONF
+CONF = conf.CONF
 LOG = log.getLogger(__name__)
 
-totp_conf.register_opts(CONF)
 
 # Replay records are purged only this many steps after they left the
 # acceptance window, so that nodes whose clocks differ by up to five minutes
