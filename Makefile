@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .PHONY: venv run test lint dist genconfig genpolicy clean horizon-venv \
-	browser test-e2e test-cluster bench
+	horizon-2025.1-venv browser test-e2e test-cluster bench
 
 venv: $(VENV)/.installed
 
@@ -39,13 +39,26 @@ $(HZ_VENV)/.installed: setup.cfg requirements.txt tests/e2e/horizon-constraints.
 	$(HZ_VENV)/bin/pip install --quiet -c tests/e2e/horizon-constraints.txt horizon -e .
 	touch $@
 
+# Horizon 2025.1 (25.3.2) for the panel's smoke test
+# (tests/e2e/test_horizon_2025_1.py), pinned apart as well.
+HZ_2025_1_VENV ?= .venv-horizon-2025.1
+
+horizon-2025.1-venv: $(HZ_2025_1_VENV)/.installed
+
+$(HZ_2025_1_VENV)/.installed: setup.cfg requirements.txt tests/e2e/horizon-2025.1-constraints.txt
+	$(PYTHON) -m venv $(HZ_2025_1_VENV)
+	$(HZ_2025_1_VENV)/bin/pip install --quiet --upgrade pip
+	$(HZ_2025_1_VENV)/bin/pip install --quiet -c tests/e2e/horizon-2025.1-constraints.txt horizon -e .
+	touch $@
+
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq chromium chromium-driver; }
 
-test-e2e: venv horizon-venv browser
-	KTC_E2E=1 KTC_HORIZON_VENV=$(HZ_VENV) $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+test-e2e: venv horizon-venv horizon-2025.1-venv browser
+	KTC_E2E=1 KTC_HORIZON_VENV=$(HZ_VENV) KTC_HORIZON_2025_1_VENV=$(HZ_2025_1_VENV) \
+	  $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 # Two Keystone nodes on one MariaDB database under load (tests/cluster/);
 # KTC_CLUSTER_DB=postgresql for PostgreSQL. Needs the server on 127.0.0.1.
@@ -80,4 +93,4 @@ genpolicy: venv
 	$(BIN)/oslopolicy-sample-generator --config-file etc/oslo-policy-generator/keystone-totp-concat.conf
 
 clean:
-	rm -rf $(VENV) $(HZ_VENV) .run test-output
+	rm -rf $(VENV) $(HZ_VENV) $(HZ_2025_1_VENV) .run test-output
