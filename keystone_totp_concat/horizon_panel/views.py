@@ -99,7 +99,7 @@ class IndexView(horizon_tables.DataTableView):
         try:
             self.status = api.Client(self.request).status()
         except api.APIError as exc:
-            exceptions.handle(self.request, _(
+            messages.error(self.request, _(
                 'Unable to read the Two Factor Authentication status: '
                 '%s') % exc.message)
             return []
