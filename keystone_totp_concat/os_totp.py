@@ -316,13 +316,6 @@ def _credential_ids(user_id):
 
 def _devices(user_id):
     ids = _credential_ids(user_id)
-    if ids:
-        try:
-            db.note_use(user_id)
-        except Exception as e:
-            LOG.warning('Could not update the last use of the TOTP devices '
-                        'of user %(user)s (%(err)s).',
-                        {'user': user_id, 'err': type(e).__name__})
     details = db.devices(user_id)
     return [_device(user_id, cid, details) for cid in ids]
 
@@ -654,26 +647,6 @@ class TOTPAPI(ks_flask.APIBase):
     ]
 
 
-def _note_login(response):
-    """Note the last use of the user's devices after a password+code login.
-
-    The replay records are copied into the device details before their purge
-    drops them.
-    """
-    try:
-        if (flask.request.method != 'POST'
-                or response.status_code != http.client.CREATED
-                or flask.request.path.rstrip('/') != '/v3/auth/tokens'):
-            return response
-        token = (response.get_json(silent=True) or {}).get('token') or {}
-        if 'totp' in (token.get('methods') or []):
-            db.note_use(token['user']['id'])
-    except Exception as e:
-        LOG.warning('Could not note the last use of a TOTP device (%s).',
-                    type(e).__name__)
-    return response
-
-
 def _forget_user(service, resource_type, operation, payload):
     """Drop a deleted user's pending enrolment and device details.
 
@@ -701,8 +674,7 @@ def _forget_credential(service, resource_type, operation, payload):
 def install(app):
     """Add the OS-TOTP API to Keystone's Flask application.
 
-    With it come the guard of totp credentials on /v3/credentials and the
-    note of the devices' last use.
+    With it comes the guard of totp credentials on /v3/credentials.
     """
     from keystone_totp_concat import credential_guard
     from keystone_totp_concat import request_guard
@@ -718,7 +690,6 @@ def install(app):
     _accept_action_names()
     TOTPAPI.instantiate_and_register_to_app(app)
     credential_guard.install(app)
-    app.after_request(_note_login)
     notifications.register_event_callback(
         notifications.ACTIONS.deleted, 'user', _forget_user)
     notifications.register_event_callback(

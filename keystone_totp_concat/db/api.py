@@ -139,7 +139,7 @@ def last_used_step(session, user_id, credential_id):
 
 @retry_on_deadlock
 def record_use(user_id, credential_id, step):
-    """Mark ``step`` of the credential used and reset the user's throttle.
+    """Mark ``step`` of the credential used, reset the user's throttle.
 
     Returns ADVANCED or INSERTED when this call is the one that used the
     step, ``None`` when that step or a later one was already used
@@ -165,6 +165,14 @@ def record_use(user_id, credential_id, step):
             sa.update(THROTTLE)
             .where(THROTTLE.c.user_id == user_id)
             .values(failures=0, lockouts=0, locked_until=0)
+        )
+        # The device's "last used" (OS-TOTP status) outlives the record's
+        # purge; kept here, in the same transaction, not by another write.
+        session.execute(
+            sa.update(models.device)
+            .where(models.device.c.credential_id == credential_id,
+                   models.device.c.user_id == user_id)
+            .values(last_used_step=step)
         )
     return ADVANCED if advanced else INSERTED
 

@@ -28,39 +28,8 @@ from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import models
 
 
-# Defined on the package's MetaData so that alembic's autogenerate, which
-# compares against it, knows them (migration 7c3f9a2e6d10 creates them).
-pending = sa.Table(
-    'totp_concat_pending',
-    models.metadata,
-    sa.Column('user_id', sa.String(64), primary_key=True),
-    # Fernet token of Keystone's credential provider; never the clear secret.
-    sa.Column('encrypted_secret', sa.Text, nullable=False),
-    sa.Column('key_hash', sa.String(64), nullable=False),
-    sa.Column('label', sa.String(255), nullable=True),
-    # Whether the begin proved the second factor (a code, a fresh
-    # password+code token, or an admin acting on another user): a confirm of
-    # an enrolment begun without proof is refused once the user is enrolled.
-    sa.Column('proved', sa.Boolean, nullable=False),
-    sa.Column('created_at', sa.BigInteger, nullable=False),
-    sa.Column('expires_at', sa.BigInteger, nullable=False),
-    mysql_engine='InnoDB',
-    mysql_charset='utf8mb4',
-)
-
-device = sa.Table(
-    'totp_concat_device',
-    models.metadata,
-    sa.Column('credential_id', sa.String(64), primary_key=True),
-    sa.Column('user_id', sa.String(64), nullable=False),
-    sa.Column('label', sa.String(255), nullable=True),
-    sa.Column('created_at', sa.BigInteger, nullable=False),
-    # Highest RFC 6238 time step of the device that produced a token.
-    sa.Column('last_used_step', sa.BigInteger, nullable=True),
-    sa.Index('ix_totp_concat_device_user_id', 'user_id'),
-    mysql_engine='InnoDB',
-    mysql_charset='utf8mb4',
-)
+pending = models.pending
+device = models.device
 
 
 # -- Pending enrolments --
@@ -148,26 +117,3 @@ def forget_device(credential_id):
         return session.execute(
             sa.delete(device).where(device.c.credential_id == credential_id)
         ).rowcount
-
-
-@db_api.retry_on_deadlock
-def note_use(user_id):
-    """Copy the user's replay records into the device details.
-
-    The replay record holds the time step each device last produced a token
-    with; copied, it outlives the replay records' purge. One read and at
-    most one write per device that moved on.
-    """
-    last_use = models.last_use
-    with sql.session_for_write() as session:
-        used = session.execute(
-            sa.select(last_use.c.credential_id, last_use.c.step)
-            .where(last_use.c.user_id == user_id)).all()
-        for credential_id, step in used:
-            session.execute(
-                sa.update(device)
-                .where(device.c.credential_id == credential_id,
-                       device.c.user_id == user_id,
-                       sa.or_(device.c.last_used_step.is_(None),
-                              device.c.last_used_step < step))
-                .values(last_used_step=step))

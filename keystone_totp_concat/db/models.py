@@ -10,11 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Tables of the replay record and the throttle (SQLAlchemy Core).
+"""Tables of this package (SQLAlchemy Core): replay record, throttle,
+pending enrolments, device details, recovery codes.
 
 They live on their own ``MetaData``, not on Keystone's ``ModelBase``, so
 Keystone's schema checks and migrations never see them. Nothing secret is
-stored: user and credential ids, time-step numbers and Unix times.
+stored in clear: user and credential ids, time-step numbers, Unix times,
+labels; a pending secret is encrypted, a recovery code only hashed. The
+migrations (db/migrations) create them.
 """
 
 import sqlalchemy as sa
@@ -48,6 +51,54 @@ throttle = sa.Table(
     sa.Column('lockouts', sa.Integer, nullable=False, default=0),
     # Unix time (whole seconds) before which code checks are refused.
     sa.Column('locked_until', sa.BigInteger, nullable=False, default=0),
+    mysql_engine='InnoDB',
+    mysql_charset='utf8mb4',
+)
+
+# A pending enrolment of the OS-TOTP API (db/enrolment.py): a secret the
+# server made and showed once, waiting for a code from the user's app.
+pending = sa.Table(
+    'totp_concat_pending',
+    metadata,
+    sa.Column('user_id', sa.String(64), primary_key=True),
+    # Fernet token of Keystone's credential provider; never the clear secret.
+    sa.Column('encrypted_secret', sa.Text, nullable=False),
+    sa.Column('key_hash', sa.String(64), nullable=False),
+    sa.Column('label', sa.String(255), nullable=True),
+    # Whether the begin proved the second factor (a code, a fresh
+    # password+code token, or an admin acting on another user): a confirm of
+    # an enrolment begun without proof is refused once the user is enrolled.
+    sa.Column('proved', sa.Boolean, nullable=False),
+    sa.Column('created_at', sa.BigInteger, nullable=False),
+    sa.Column('expires_at', sa.BigInteger, nullable=False),
+    mysql_engine='InnoDB',
+    mysql_charset='utf8mb4',
+)
+
+# What the credential table has no column for, per TOTP device.
+device = sa.Table(
+    'totp_concat_device',
+    metadata,
+    sa.Column('credential_id', sa.String(64), primary_key=True),
+    sa.Column('user_id', sa.String(64), nullable=False),
+    sa.Column('label', sa.String(255), nullable=True),
+    sa.Column('created_at', sa.BigInteger, nullable=False),
+    # Highest RFC 6238 time step of the device that produced a token.
+    sa.Column('last_used_step', sa.BigInteger, nullable=True),
+    sa.Index('ix_totp_concat_device_user_id', 'user_id'),
+    mysql_engine='InnoDB',
+    mysql_charset='utf8mb4',
+)
+
+# One row per recovery code (db/recovery.py): only a salted slow hash.
+recovery_code = sa.Table(
+    'totp_concat_recovery_code',
+    metadata,
+    sa.Column('user_id', sa.String(64), primary_key=True),
+    sa.Column('code_id', sa.String(16), primary_key=True),
+    sa.Column('code_hash', sa.String(255), nullable=False),
+    sa.Column('created_at', sa.BigInteger, nullable=False),
+    sa.Column('used_at', sa.BigInteger, nullable=True),
     mysql_engine='InnoDB',
     mysql_charset='utf8mb4',
 )

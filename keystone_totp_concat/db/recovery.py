@@ -25,17 +25,7 @@ import sqlalchemy as sa
 from keystone_totp_concat.db import models
 from keystone_totp_concat.db import retry
 
-recovery_code = sa.Table(
-    'totp_concat_recovery_code',
-    models.metadata,
-    sa.Column('user_id', sa.String(64), primary_key=True),
-    sa.Column('code_id', sa.String(16), primary_key=True),
-    sa.Column('code_hash', sa.String(255), nullable=False),
-    sa.Column('created_at', sa.BigInteger, nullable=False),
-    sa.Column('used_at', sa.BigInteger, nullable=True),
-    mysql_engine='InnoDB',
-    mysql_charset='utf8mb4',
-)
+recovery_code = models.recovery_code
 THROTTLE = models.throttle
 
 

@@ -109,14 +109,15 @@ def test_device_details_and_last_use(database):
     assert set(db.devices(user)) == {cred, other}
     assert db.devices(user)[cred].last_used_step is None
 
+    # The replay record's write keeps the device's last use, in the same
+    # transaction; the record's purge does not lose it.
     assert api.record_use(user, cred, 1000) == api.INSERTED
-    db.note_use(user)
     assert db.devices(user)[cred].last_used_step == 1000
     assert db.devices(user)[other].last_used_step is None
-    # The replay record's purge does not lose it.
+    assert api.record_use(user, cred, 1003) == api.ADVANCED
+    assert api.record_use(user, cred, 1002) is None
     api.purge_last_use(10 ** 9)
-    db.note_use(user)
-    assert db.devices(user)[cred].last_used_step == 1000
+    assert db.devices(user)[cred].last_used_step == 1003
 
     assert db.delete_devices(user, [cred]) == 1
     assert set(db.devices(user)) == {other}

@@ -24,6 +24,7 @@ import pytest
 
 from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import enrolment
+from keystone_totp_concat.db import recovery as db_recovery
 from keystone_totp_concat.db import retry
 from keystone_totp_concat import verify
 
@@ -91,7 +92,8 @@ def test_every_write_of_the_package_tables_retries():
               db_api.reset_throttle, enrolment.put_pending,
               enrolment.take_pending, enrolment.delete_pending,
               enrolment.purge_expired_pending, enrolment.add_device,
-              enrolment.delete_devices, enrolment.note_use]
+              enrolment.delete_devices, db_recovery.replace_set,
+              db_recovery.revoke, db_recovery.use, db_recovery.give_back]
     for write in writes:
         assert write.__wrapped__, write  # functools.wraps of on_conflict
         assert write.__code__ is not write.__wrapped__.__code__, write
