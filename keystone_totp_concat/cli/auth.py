@@ -28,9 +28,7 @@ from openstack.config import loader
 from openstack import exceptions as sdk_exc
 
 from keystone_totp_concat.cli import errors
-
-ADDITIONAL_STEPS_MESSAGE = 'Additional authentications steps required.'
-
+from keystone_totp_concat.client import protocol
 
 def _prompt(prompt):
     """Ask for a prompting option (the password) only on a terminal.
@@ -64,24 +62,16 @@ def register_arguments(config, parser, argv):
         raise errors.CLIError(one_line(exc), errors.USAGE) from exc
 
 
-def _is_additional_steps(exc):
-    try:
-        return exc.response.json()['error']['message'] == (
-            ADDITIONAL_STEPS_MESSAGE)
-    except (AttributeError, ValueError, KeyError, TypeError):
-        return False
-
-
 def _auth_failure(exc):
     """The message for a 401 at login; never echoes what was typed."""
     if type(exc) is not ksa_exc.Unauthorized:
         # A plugin's own subclass (v3passwordtotp) already says what to do.
         return 'Authentication failed: %s' % one_line(exc)
-    if _is_additional_steps(exc):
+    if protocol.asks_for_code(exc):
         return ('Authentication failed: Two Factor Authentication is enabled '
                 'for this account and the code was missing or invalid; type '
-                'the current 6-digit code directly after the password, or use '
-                '--os-auth-type v3passwordtotp.')
+                'the current code of the authenticator app directly after the '
+                'password, or use --os-auth-type v3passwordtotp.')
     return ('Authentication failed: the user name, password or code is '
             'wrong, or the account is disabled or locked.')
 
@@ -139,10 +129,15 @@ class Connection:
             raise translate(exc, self.auth_url) from exc
 
     def _identity_url(self):
-        """The Identity v3 endpoint from the catalog, else the auth URL.
+        """The Identity v3 endpoint: configured, from the catalog, or the
+        auth URL when the token has no catalog (unscoped).
 
-        The auth URL serves when the token has no catalog (unscoped).
+        Configured is openstacksdk's ``identity_endpoint_override``
+        (``--os-identity-endpoint-override``, clouds.yaml).
         """
+        override = self.region.get_endpoint('identity')
+        if override:
+            return override.rstrip('/')
         interface = self.region.get_interface('identity')
         try:
             url = self.session.get_endpoint(

@@ -21,6 +21,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import time
 
 import pexpect
 import pyotp
@@ -29,7 +30,10 @@ import segno
 
 import local_keystone
 
+from keystone_totp_concat.cli import errors
+from keystone_totp_concat import totp
 from tests import cloud as c
+from tests.conftest import another_node
 
 KEYSTONE_TOTP = str(pathlib.Path(sys.executable).parent / 'keystone-totp')
 
@@ -300,6 +304,51 @@ def test_recovery_codes_shown_once_counted_and_regenerated(cloud, home):
     assert 'the old ones no longer work' in result.stdout
     assert cloud.login_as(user, user.password + codes[2]).status_code == 401
     assert cloud.login_as(user, user.password + new[0]).status_code == 201
+
+
+@pytest.fixture(scope='module')
+def eight_digits(keystone, tmp_path_factory):
+    with another_node(keystone, tmp_path_factory, 'cli-eight-digits',
+                      overrides={'totp_concat': {'code_length': 8}}) as node:
+        yield node
+
+
+def code8(secret, offset_steps=0):
+    return totp.code_at_step(
+        secret, totp.time_step(time.time()) + offset_steps, 8)
+
+
+def test_eight_digit_codes_end_to_end(cloud, home, eight_digits):
+    """A cloud at code_length = 8: the URI says 8 digits, the CLI asks for
+    8 and confirms with 8, and logins through the CLI and the raw API take
+    the password followed by 8 digits."""
+    user = cloud.create_user()
+    # The node shares the suite's catalog, which names the suite's node:
+    # the CLI is pointed at this one, as operators override an endpoint.
+    node = {'OS_AUTH_URL': eight_digits.url,
+            'OS_IDENTITY_ENDPOINT_OVERRIDE': eight_digits.url}
+    env = user_env(cloud, home, user, user.password, **node)
+    begun = begin(env)
+    assert begun['digits'] == 8
+    assert pyotp.parse_uri(begun['otpauth_uri']).digits == 8
+    six = c.code_for(begun['secret'])
+    result = run(env, 'enable', '--code', six)
+    assert result.returncode == errors.CODE_INVALID, result.stderr
+    result = run(env, 'enable', '--code', code8(begun['secret']))
+    assert result.returncode == 0, result.stderr
+
+    env = user_env(cloud, home, user,
+                   user.password + code8(begun['secret'], 1), **node)
+    result = run(env, 'status')
+    assert result.returncode == 0, result.stderr
+    assert 'is on for' in result.stdout
+    other = cloud.create_user(devices=1)
+    r = cloud.login_as(other, other.password + c.code_for(other.secrets[0]),
+                       url=eight_digits.url)
+    assert r.json() == c.ADDITIONAL_STEPS_BODY
+    r = cloud.login_as(other, other.password + code8(other.secrets[0]),
+                       url=eight_digits.url)
+    assert r.status_code == 201, r.text
 
 
 # -- disable --

@@ -29,6 +29,7 @@ from keystone_totp_concat.cli import enrol
 from keystone_totp_concat.cli import errors
 from keystone_totp_concat.cli import login
 from keystone_totp_concat.cli import main
+from keystone_totp_concat.client import protocol
 from keystone_totp_concat import totp
 
 SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
@@ -115,7 +116,7 @@ def _http_error(cls, status, body):
 
 def test_additional_steps_answer_says_2fa_is_on():
     exc = _http_error(ksa_exc.Unauthorized, 401, {'error': {
-        'message': auth.ADDITIONAL_STEPS_MESSAGE, 'code': 401,
+        'message': protocol.ADDITIONAL_STEPS_MESSAGE, 'code': 401,
         'identity': None, 'title': 'Unauthorized'}})
     failure = auth.translate(exc)
     assert failure.exit_code == errors.AUTH_FAILED
