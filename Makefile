@@ -65,6 +65,31 @@ test-e2e: venv horizon-venv horizon-2025.1-venv browser
 test-cluster: venv
 	KTC_CLUSTER=1 $(BIN)/pytest tests/cluster $(PYTEST_ARGS)
 
+# A real 3-node MariaDB Galera cluster on 127.0.0.1, started and stopped by
+# the tests, with Keystone nodes on it (tests/galera/): multi-master races
+# of one code, a single writer killed under load, a node without quorum.
+# Needs root (mariadbd runs as mysql); the server, the galera-4 provider and
+# rsync (state transfers) are installed here when missing. ~5 minutes.
+galera-packages:
+	@{ command -v mariadbd || test -x /usr/sbin/mariadbd; } >/dev/null && \
+	  test -f /usr/lib/galera/libgalera_smm.so && \
+	  command -v rsync >/dev/null && command -v lsof >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq mariadb-server galera-4 rsync lsof iproute2; }
+
+test-galera: venv galera-packages
+	KTC_GALERA=1 $(BIN)/pytest tests/galera $(PYTEST_ARGS)
+
+# The login, replay, throttle and route tests against each maintained
+# Keystone release, each in its own virtualenv (.venv-releases/SERIES) with
+# the packages of its time (uv --exclude-newer; tests/releases/). RELEASES
+# picks series (default: all, 2024.1 to 2026.2); needs MariaDB on 127.0.0.1.
+# About 3 minutes a release, plus 20 s for a new virtualenv.
+RELEASES ?=
+test-releases: venv
+	$(BIN)/pip install --quiet -c constraints.txt uv
+	$(BIN)/python -m tests.releases.run $(RELEASES)
+
 # Side-by-side benchmark with stock Keystone (bench/): 7-11 minutes on two
 # cores; writes bench/results/. Not part of CI: timings need a quiet machine.
 BENCH_ARGS ?=
