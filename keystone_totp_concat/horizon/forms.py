@@ -21,7 +21,6 @@ user types it again, as on any failed login.
 
 import collections
 
-from django.core import validators
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
@@ -29,6 +28,7 @@ from openstack_auth import forms as auth_forms
 
 from keystone_totp_concat.client import protocol
 from keystone_totp_concat.horizon import errors
+from keystone_totp_concat import recovery
 
 CODE_FIELD = 'totp'
 
@@ -40,15 +40,22 @@ class _CodeInput(forms.TextInput):
         return None
 
 
-class CodeField(forms.CharField):
-    """The code (KEYSTONE_TOTP_CODE_LENGTH digits).
+def _digits_or_recovery_code(value):
+    if not (value.isascii() and value.isdigit()) and (
+            not recovery.is_recovery_code(value)):
+        raise forms.ValidationError(
+            _('Enter the digits of the code only. A recovery code has the '
+              'form xxxx-xxxx-xxxx.'), code='invalid')
 
-    Spaces are dropped, anything else but digits is refused before Keystone
-    is asked.
+
+class CodeField(forms.CharField):
+    """The code (KEYSTONE_TOTP_CODE_LENGTH digits), or a recovery code.
+
+    Spaces are dropped, a recovery code (``xxxx-xxxx-xxxx``) is lowercased;
+    anything else but digits is refused before Keystone is asked.
     """
 
-    default_validators = [validators.RegexValidator(
-        r'^[0-9]*$', _('Enter the digits of the code only.'))]
+    default_validators = [_digits_or_recovery_code]
 
     def __init__(self, **kwargs):
         kwargs.setdefault('label', _('Authentication code'))
@@ -60,7 +67,10 @@ class CodeField(forms.CharField):
         super().__init__(required=False, **kwargs)
 
     def to_python(self, value):
-        return protocol.clean_code(super().to_python(value)) or ''
+        code = protocol.clean_code(super().to_python(value)) or ''
+        if recovery.is_recovery_code(code.lower()):
+            return code.lower()
+        return code
 
 
 def _code_required(error):

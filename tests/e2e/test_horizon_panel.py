@@ -32,6 +32,7 @@ import local_keystone  # tools/, put on sys.path by tests/conftest.py
 RECOVERY_CODE = re.compile(r'^[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$')
 REMINDER = ('Two Factor Authentication is enabled for this account: '
             'enter the 6-digit code.')
+REFUSED = 'The code was not accepted'
 STEP_WAIT = 2 * totp.STEP_SECONDS + 5
 
 
@@ -298,3 +299,17 @@ def test_recovery_codes_shown_once_and_each_logs_in_once(cloud, dashboard,
     assert dashboard.path() == '/auth/login/'
     assert dashboard.errors() == [REMINDER]
     assert dashboard.logged_in_as() is None
+
+    # The login page's code field takes a recovery code too, once.
+    dashboard.login(user.name, user.password)
+    assert dashboard.errors() == [REMINDER]
+    dashboard.sign_in(user.password, code=new_set[1].upper())
+    assert dashboard.path() == '/identity/'
+    assert dashboard.user_menu() == user.name
+    dashboard.sign_out()
+    dashboard.login(user.name, user.password)
+    dashboard.sign_in(user.password, code=new_set[1])
+    errors = dashboard.errors()
+    assert len(errors) == 1 and errors[0].startswith(REFUSED), errors
+    assert dashboard.logged_in_as() is None
+    assert api_status(cloud, user)['recovery_codes']['remaining'] == 8
