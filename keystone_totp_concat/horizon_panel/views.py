@@ -431,6 +431,8 @@ class ResetView(_FormPage):
     def post(self, request, user_id):
         user = self._user(user_id)
         client = api.Client(request, user_id=user_id)
+        if request.POST.get('what') == 'recovery_codes':
+            return self.revoke_recovery_codes(client, user)
         try:
             client.disable()
         except api.NotFound:
@@ -447,4 +449,18 @@ class ResetView(_FormPage):
             'Two Factor Authentication of user "%s" is reset: the user logs '
             'in with the password alone and can turn it on again.')
             % user.name)
+        return http.HttpResponseRedirect(reverse(USERS_INDEX))
+
+    def revoke_recovery_codes(self, client, user):
+        """Only the recovery codes (a set that may have been seen)."""
+        try:
+            client.revoke_recovery_codes()
+        except api.APIError as exc:
+            messages.error(self.request, _(
+                'Unable to revoke the recovery codes: %s') % exc.message)
+        else:
+            messages.success(self.request, _(
+                'The recovery codes of user "%s" are revoked; the user '
+                'makes new ones in Settings -> Two Factor '
+                'Authentication.') % user.name)
         return http.HttpResponseRedirect(reverse(USERS_INDEX))

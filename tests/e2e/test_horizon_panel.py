@@ -26,6 +26,7 @@ import time
 from keystone_totp_concat import totp
 from tests import cloud as cloud_mod
 from tests.e2e import panel as panel_mod
+from tests import totp_api
 
 import local_keystone  # tools/, put on sys.path by tests/conftest.py
 
@@ -225,15 +226,28 @@ def test_remove_device_asks_for_a_current_code(cloud, dashboard):
 
 
 def test_admin_resets_another_users_2fa(cloud, dashboard):
-    user = cloud.create_user(devices=2)
+    user = cloud.create_user()
+    totp_api.enable(cloud, user)  # one device and ten recovery codes
+    cloud.enrol(user, cloud_mod.new_secret())
     panel = panel_mod.Panel(dashboard)
     dashboard.login('admin', local_keystone.ADMIN_PASSWORD)
     assert dashboard.path() == '/identity/'
 
+    # The recovery codes alone (a set that may have been seen).
     panel.open_reset_from_users(user.id)
     assert panel.path() == panel_mod.PATH + 'reset/%s/' % user.id
     text = panel.find('#ktc-reset-status').text
     assert 'on for user %s, with 2 devices' % user.name in text
+    assert 'Recovery codes left: 10.' in text
+    panel.click('#ktc_reset_form_revoke_recovery_codes')
+    assert dashboard.path() == '/identity/users/'
+    status = api_status(cloud, user)
+    assert status['enabled'] is True
+    assert status['recovery_codes']['remaining'] == 0
+
+    # The lost phone: everything.
+    panel.open_reset_from_users(user.id)
+    assert not panel.exists('#ktc_reset_form_revoke_recovery_codes')
     panel.submit('ktc_reset_form')
 
     assert dashboard.path() == '/identity/users/'
