@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import configparser
 import contextlib
 import os
 import pathlib
@@ -24,6 +25,7 @@ import local_keystone  # noqa: E402
 
 from tests import cloud as cloud_mod  # noqa: E402
 from tests import databases  # noqa: E402
+from tests.releases import venvs  # noqa: E402
 
 # Settings of the suite's Keystone: cheap bcrypt so the suite is fast, and
 # Keystone's lockout on so tests can see whether the password hash was hit.
@@ -37,6 +39,21 @@ TEST_OVERRIDES = {
     # CADF notifications go to Keystone's log, where tests can read them.
     'oslo_messaging_notifications': {'driver': 'log'},
 }
+# Serve Keystone (and this package) from another virtualenv: one per
+# maintained Keystone release under make test-releases (tests/releases/),
+# with the shipped [auth] methods that release has.
+KEYSTONE_VENV = os.environ.get('KTC_KEYSTONE_VENV') or None
+# The WSGI applications the nodes serve: the plugin's, and Keystone's own
+# for the stock node. make test-releases sets them for a release that lacks
+# one (tests/releases/run.py).
+PLUGIN_WSGI = os.environ.get('KTC_PLUGIN_WSGI',
+                             'keystone_totp_concat.wsgi:application')
+STOCK_WSGI = os.environ.get('KTC_STOCK_WSGI', 'keystone.wsgi.api:application')
+if KEYSTONE_VENV:
+    _shipped = configparser.RawConfigParser()
+    _shipped.read(local_keystone.PLUGIN_CONF)
+    TEST_OVERRIDES['auth'] = {'methods': ','.join(venvs.auth_methods(
+        KEYSTONE_VENV, _shipped.get('auth', 'methods').split(',')))}
 
 
 @pytest.fixture(scope='session')
@@ -61,6 +78,7 @@ def keystone(tmp_path_factory, database_url):
     server = local_keystone.LocalKeystone(
         tmp_path_factory.mktemp('keystone'), local_keystone.free_port(),
         overrides=TEST_OVERRIDES, database=database_url,
+        venv=KEYSTONE_VENV, wsgi_module=PLUGIN_WSGI,
     )
     server.setup()
     server.start()
@@ -73,6 +91,8 @@ def another_node(keystone, tmp_path_factory, name, processes=1,
                  overrides=None, **kwargs):
     """Start another node of the suite's cloud: same database, same keys,
     the suite's settings updated with ``overrides``."""
+    kwargs.setdefault('venv', KEYSTONE_VENV)
+    kwargs.setdefault('wsgi_module', PLUGIN_WSGI)
     server = local_keystone.LocalKeystone(
         tmp_path_factory.mktemp(name), local_keystone.free_port(),
         overrides=dict(TEST_OVERRIDES, **(overrides or {})), **kwargs,
@@ -91,8 +111,9 @@ def stock_keystone(keystone, tmp_path_factory):
     application, so tests can compare answers for the very same users."""
     with another_node(
             keystone, tmp_path_factory, 'stock-keystone',
-            overrides={'auth': {'password': 'default', 'totp': 'default'}},
-            wsgi_module='keystone.wsgi.api:application') as server:
+            overrides={'auth': dict(TEST_OVERRIDES.get('auth', {}),
+                                    password='default', totp='default')},
+            wsgi_module=STOCK_WSGI) as server:
         yield server
 
 
