@@ -17,7 +17,8 @@ from tests/e2e/horizon-constraints.txt), because its Django stack is pinned
 apart from Keystone's. It is configured the way an operator would do it: a
 ``local_settings.py`` (tests/e2e/horizon_local_settings.py, whose values come
 from the environment) and, for the 2FA login page, this project's snippet in
-``local_settings.d/``, with the Settings panel's file in ``local/enabled/``. Served by Django's ``runserver`` in one process.
+``local_settings.d/``, with the Settings panel's file in
+``local/enabled/``. Served by Django's ``runserver`` in one process.
 """
 
 import os
