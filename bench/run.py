@@ -24,6 +24,7 @@ Results go to bench/results/ (JSON, Markdown, PNG).
 """
 
 import argparse
+from concurrent import futures
 import datetime
 import importlib.metadata
 import itertools
@@ -37,7 +38,6 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent import futures
 
 import pytest
 import requests
@@ -260,8 +260,11 @@ class Bench:
         return samples
 
     def throughput(self, node, make_request, clients):
-        """Successful logins per second of ``clients`` threads, and the
-        node's CPU seconds per login (robust to other load on the machine)."""
+        """Logins per second of ``clients`` threads, and CPU per login.
+
+        Successful logins per second of ``clients`` threads, and the
+        node's CPU seconds per login (robust to other load on the machine).
+        """
         cpu = tree_cpu_seconds(node.process.pid)
         start = time.perf_counter() + 0.5
         deadline = start + self.args.duration
@@ -341,8 +344,11 @@ class Bench:
 
 
 def tree_cpu_seconds(pid):
-    """User+system CPU seconds of a process and its children (uwsgi's
-    master and workers, which live as long as the node)."""
+    """CPU seconds of a process and its children.
+
+    User+system CPU seconds of a process and its children (uwsgi's
+    master and workers, which live as long as the node).
+    """
     ticks = os.sysconf('SC_CLK_TCK')
     total = 0
     pids = [pid]

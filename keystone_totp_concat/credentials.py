@@ -42,8 +42,9 @@ def load_enrolment(user_id):
     """Return the user's Enrolment from their ``totp`` credentials.
 
     When the credentials cannot be read (database or decryption failure)
-    this raises Keystone's Unauthorized: without knowing whether a second factor is required, the
-    only safe answer is no token, never a fallback to the password alone.
+    this raises Keystone's Unauthorized: without knowing whether a second
+    factor is required, the only safe answer is no token, never a fallback
+    to the password alone.
     """
     try:
         credentials = PROVIDERS.credential_api.list_credentials_for_user(

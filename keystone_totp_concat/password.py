@@ -40,7 +40,7 @@ TOTP_METHOD = 'totp'
 
 
 class TOTPConcatPassword(password.Password):
-    """Stock password method with a TOTP check in front of it for enrolled users."""
+    """Stock password method with a TOTP check in front for enrolled users."""
 
     def authenticate(self, auth_payload):
         user_info = auth_plugins.UserAuthInfo.create(

@@ -37,8 +37,11 @@ NOT_TEXT = re.compile('[\x00\ud800-\udfff]')
 
 
 class Route:
-    """A guarded route: its path, the part of the body Keystone validates
-    with which schema, and the fields that hold secrets."""
+    """A guarded route: path, validated part, schema, secret fields.
+
+    A guarded route: its path, the part of the body Keystone validates
+    with which schema, and the fields that hold secrets.
+    """
 
     def __init__(self, path, key, schema, secrets, check=None):
         self.path = re.compile(path)
@@ -56,8 +59,11 @@ OBJECT_KEYS = frozenset(['user', 'domain', 'project'])
 
 
 def _check_identity(auth):
-    """Keystone names a method without its object in its error message,
-    which would echo whatever a client put in the list by mistake."""
+    """Check the shape of the methods' objects before Keystone does.
+
+    Keystone names a method without its object in its error message,
+    which would echo whatever a client put in the list by mistake.
+    """
     identity = auth.get('identity')
     if not isinstance(identity, dict):
         return
@@ -134,7 +140,8 @@ def check_body():
     for path in route.secrets:
         _check_secret(part, path, route.key)
     if route.schema is not None:
-        error = jsonschema.exceptions.best_match(route.schema.iter_errors(part))
+        errors = route.schema.iter_errors(part)
+        error = jsonschema.exceptions.best_match(errors)
         if error is not None:
             _refuse("Invalid input for field '%s': %s"
                     % ('/'.join([route.key] + [str(p) for p in error.path]),
@@ -185,8 +192,11 @@ def _check_text(text):
 
 
 def _check_secret(part, path, key):
-    """Every object on the way to a secret is an object, the secret a
-    string: Keystone would quote the value in its error otherwise."""
+    """Refuse a secret that is not a string, or not inside objects.
+
+    Every object on the way to a secret is an object, the secret a
+    string: Keystone would quote the value in its error otherwise.
+    """
     value = part
     for depth, name in enumerate(path):
         if not isinstance(value, dict):

@@ -76,12 +76,12 @@ def time_step(at):
 
 def code_at_step(secret, step, digits=DEFAULT_DIGITS):
     """The code of ``secret`` for time step ``step``."""
-    return pyotp.TOTP(secret, digits=digits, interval=STEP_SECONDS).generate_otp(
-        step
-    )
+    generator = pyotp.TOTP(secret, digits=digits, interval=STEP_SECONDS)
+    return generator.generate_otp(step)
 
 
-def window_codes(secret, at, steps_before=1, steps_after=1, digits=DEFAULT_DIGITS):
+def window_codes(secret, at, steps_before=1, steps_after=1,
+                 digits=DEFAULT_DIGITS):
     """Map each accepted time step around ``at`` to its code."""
     current = time_step(at)
     return {

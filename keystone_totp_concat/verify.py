@@ -124,7 +124,9 @@ def check_code(user_id, enrolment, code, prove_password=None):
 
 
 def check_recovery_code(user_id, code, prove_password=None):
-    """A RecoveryVerified when ``code`` is an unused recovery code of the
+    """A RecoveryVerified for an unused recovery code of the user, or None.
+
+    A RecoveryVerified when ``code`` is an unused recovery code of the
     user, else None; throttled exactly like a TOTP code (check_code).
 
     The stored hash is compared only once the check is counted and allowed,
@@ -150,8 +152,11 @@ def check_recovery_code(user_id, code, prove_password=None):
 
 
 def _gate(user_id, now, verified, prove_password):
-    """Count the check (see check_code); None when refused unchecked
-    because the password, verified first, is wrong."""
+    """Count the check; None when the password, checked first, is wrong.
+
+    Count the check (see check_code); None when refused unchecked
+    because the password, verified first, is wrong.
+    """
     group = CONF.totp_concat
     unproved = None
     if prove_password is not None:

@@ -16,8 +16,8 @@ import dataclasses
 import time
 import uuid
 
-from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
 import pyotp
 import requests
 import sqlalchemy
@@ -106,8 +106,11 @@ class Cloud:
         self.db = sqlalchemy.create_engine(keystone.database)
 
     def sql(self, statement, **params):
-        """Run SQL on Keystone's database, for states the API cannot make
-        (an expired password) or to observe what a request changed."""
+        """Run SQL on Keystone's database.
+
+        Run SQL on Keystone's database, for states the API cannot make
+        (an expired password) or to observe what a request changed.
+        """
         with self.db.begin() as conn:
             result = conn.execute(sqlalchemy.text(statement), params)
             return result.fetchall() if result.returns_rows else None

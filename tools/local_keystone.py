@@ -206,9 +206,10 @@ CLI (it asks for the code):
 
 or the raw Identity API (replace 123456 with the current code):
 
-  curl -si {url}/auth/tokens -H 'Content-Type: application/json' -d '{{"auth":
-    {{"identity": {{"methods": ["password"], "password": {{"user": {{"name": "demo",
-    "domain": {{"id": "default"}}, "password": "{demo_password}123456"}}}}}}}}}}'
+  curl -si {url}/auth/tokens -H 'Content-Type: application/json' -d '{{
+    "auth": {{"identity": {{"methods": ["password"], "password": {{"user": {{
+    "name": "demo", "domain": {{"id": "default"}},
+    "password": "{demo_password}123456"}}}}}}}}}}'
 
 Without a valid code the answer is 401 "Additional authentications steps
 required.". README.md, "Enable Two Factor Authentication", has the details.

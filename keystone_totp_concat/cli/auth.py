@@ -30,6 +30,7 @@ from openstack import exceptions as sdk_exc
 from keystone_totp_concat.cli import errors
 from keystone_totp_concat.client import protocol
 
+
 def _prompt(prompt):
     """Ask for a prompting option (the password) only on a terminal.
 
@@ -129,7 +130,9 @@ class Connection:
             raise translate(exc, self.auth_url) from exc
 
     def _identity_url(self):
-        """The Identity v3 endpoint: configured, from the catalog, or the
+        """The Identity v3 endpoint the API calls go to.
+
+        The Identity v3 endpoint: configured, from the catalog, or the
         auth URL when the token has no catalog (unscoped).
 
         Configured is openstacksdk's ``identity_endpoint_override``

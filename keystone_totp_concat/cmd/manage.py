@@ -23,8 +23,8 @@ the same ``[database] connection``::
 
 import sys
 
-import keystone.conf
 from keystone.common import sql
+import keystone.conf
 from oslo_config import cfg
 from oslo_log import log
 

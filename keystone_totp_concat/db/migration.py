@@ -60,4 +60,5 @@ def head_revision():
     """The newest revision the package ships (what db_sync reaches)."""
     config = alembic_config.Config()
     config.set_main_option('script_location', SCRIPT_LOCATION)
-    return alembic_script.ScriptDirectory.from_config(config).get_current_head()
+    scripts = alembic_script.ScriptDirectory.from_config(config)
+    return scripts.get_current_head()

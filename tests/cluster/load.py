@@ -128,8 +128,11 @@ class LoadRun:
         process.wait()
 
     def replay_after_kill(self):
-        """Ask the survivor again for codes accepted before the kill that
-        its window still covers (older ones it refuses by time alone)."""
+        """Ask the survivor again for codes accepted before the kill.
+
+        Ask the survivor again for codes accepted before the kill that
+        its window still covers (older ones it refuses by time alone).
+        """
         http = requests.Session()
         now = int(time.time() // 30)
         with self._lock:

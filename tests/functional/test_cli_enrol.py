@@ -10,7 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``keystone-totp enable/status/disable`` as a person or a script runs it:
+"""``keystone-totp enable/status/disable`` as people and scripts run it.
+
+``keystone-totp enable/status/disable`` as a person or a script runs it:
 the installed console script as a subprocess against the suite's Keystone.
 """
 
@@ -319,9 +321,12 @@ def code8(secret, offset_steps=0):
 
 
 def test_eight_digit_codes_end_to_end(cloud, home, eight_digits):
-    """A cloud at code_length = 8: the URI says 8 digits, the CLI asks for
+    """A cloud at code_length = 8, end to end.
+
+    A cloud at code_length = 8: the URI says 8 digits, the CLI asks for
     8 and confirms with 8, and logins through the CLI and the raw API take
-    the password followed by 8 digits."""
+    the password followed by 8 digits.
+    """
     user = cloud.create_user()
     # The node shares the suite's catalog, which names the suite's node:
     # the CLI is pointed at this one, as operators override an endpoint.

@@ -88,8 +88,11 @@ def test_login_with_wrong_code_fails_in_one_line(cloud, tmp_path):
 
 
 def test_person_types_password_and_one_code_at_prompts(cloud, tmp_path):
-    """With the v3passwordtotp auth type (issue 4) a person answers the
-    password and passcode prompts once; two commands then need neither."""
+    """v3passwordtotp asks for password and code once for two commands.
+
+    With the v3passwordtotp auth type (issue 4) a person answers the
+    password and passcode prompts once; two commands then need neither.
+    """
     user = cloud.create_user(devices=1)
     env = user_env(cloud, tmp_path, user, OS_AUTH_TYPE='v3passwordtotp')
     script = ('eval "$(%s login)"; %s token issue -f value -c user_id; '

@@ -98,7 +98,8 @@ class Fuzzer:
         rng = self.rng
         kind = rng.randrange(14)
         if kind == 0:
-            return rng.choice(['\ud800', '\udfff', 'a\ud83d', '\x00', 'x\x00y'])
+            return rng.choice(['\ud800', '\udfff', 'a\ud83d', '\x00',
+                               'x\x00y'])
         if kind == 1:
             return rng.choice([2 ** 64, -2 ** 63 - 1, 10 ** 30, 1e308 * 10,
                                float('nan'), 0.5, -1, 0])
@@ -130,8 +131,9 @@ class Fuzzer:
             elif action == 1:
                 node[key] = self.value()
             elif action == 2:
-                node[rng.choice(['extra', 'passcode', 'password', key + '2'])] = (
-                    self.value())
+                extra = rng.choice(['extra', 'passcode', 'password',
+                                    key + '2'])
+                node[extra] = self.value()
             else:
                 self.mutate(node[key], depth + 1)
         elif isinstance(node, list) and node:
@@ -175,7 +177,8 @@ class Fuzzer:
             text = text[:rng.randrange(len(text) + 1)]
         elif cut < 0.08:
             at = rng.randrange(len(text) + 1)
-            text = text[:at] + rng.choice(['"', '\\', '}', '\\u', ',']) + text[at:]
+            garble = rng.choice(['"', '\\', '}', '\\u', ','])
+            text = text[:at] + garble + text[at:]
         data = text.encode('utf-8', 'surrogatepass')
         if rng.random() < 0.03:
             data = data.replace(b'a', b'\xff', 1)
@@ -214,8 +217,11 @@ def _named_in(text, secrets):
 
 
 def unused_code_with_password(text, user, used):
-    """The step of a current, unused code of ``user`` that the body carries
-    together with the user's password, or None."""
+    """The step of an unused code the body carries with the password.
+
+    The step of a current, unused code of ``user`` that the body carries
+    together with the user's password, or None.
+    """
     if user.password not in text:
         return None
     now = time.time()
@@ -226,7 +232,8 @@ def unused_code_with_password(text, user, used):
 
 
 def test_fuzzed_bodies_never_crash_leak_or_log_in_wrongly(cloud, keystone):
-    enrolled = cloud.create_user(devices=1, password='pw-fz-' + os.urandom(6).hex())
+    enrolled = cloud.create_user(devices=1,
+                                 password='pw-fz-' + os.urandom(6).hex())
     plain = cloud.create_user(password='pw-fp-' + os.urandom(6).hex())
     fuzzer = Fuzzer(random.Random(SEED), enrolled, plain)
     http = requests.Session()

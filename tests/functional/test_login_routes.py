@@ -10,8 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Two factors on every login route (issue 6): Keystone's ``totp`` method,
-multi-method requests, MFA rules, receipts and tokens that record ``totp``."""
+"""Two factors on every login route (issue 6).
+
+Two factors on every login route (issue 6): Keystone's ``totp`` method,
+multi-method requests, MFA rules, receipts and tokens that record ``totp``.
+"""
 
 import json
 import os
@@ -95,8 +98,11 @@ def test_multi_method_needs_both_factors(password, code, expect_additional,
 
 
 def test_multi_method_gives_no_password_oracle(cloud):
-    """With a wrong code the answer is the same whatever the password, and
-    the password hash is never reached (Keystone's failure count stays 0)."""
+    """A wrong code gets one answer and never reaches the password hash.
+
+    With a wrong code the answer is the same whatever the password, and
+    the password hash is never reached (Keystone's failure count stays 0).
+    """
     user = cloud.create_user(devices=1)
     wrong = c.wrong_code(*user.secrets)
     answers = [cloud.login(multi_auth(user, pw, wrong)).json()

@@ -10,9 +10,12 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The self-service password change (no token, only the old password) needs
+"""The self-service password change needs the code too.
+
+The self-service password change (no token, only the old password) needs
 the code too for enrolled users, when Keystone is served through
-keystone_totp_concat.wsgi; the stock node shows why."""
+keystone_totp_concat.wsgi; the stock node shows why.
+"""
 
 import json
 
@@ -94,8 +97,11 @@ def test_malformed_password_change_gets_a_4xx(body, cloud):
 
 
 def test_a_failed_change_leaves_its_code_unused(cloud):
-    """The code is recorded before Keystone's handler runs and given back
-    when the change fails (here: Keystone refuses a disabled user)."""
+    """A failed change leaves its code unused.
+
+    The code is recorded before Keystone's handler runs and given back
+    when the change fails (here: Keystone refuses a disabled user).
+    """
     user = cloud.create_user(devices=1)
     code = user.code()
     cloud.api('PATCH', '/users/' + user.id, json={'user': {'enabled': False}})

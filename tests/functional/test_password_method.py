@@ -91,9 +91,10 @@ def test_not_enrolled_user_gets_the_stock_answer(case, cloud, stock_keystone):
                                 else 401)
 
 
-def test_not_enrolled_unknown_user_gets_the_stock_answer(cloud, stock_keystone):
-    body = c.password_auth({'name': 'nobody-here', 'domain': {'id': 'default'}},
-                           'whatever')
+def test_not_enrolled_unknown_user_gets_the_stock_answer(cloud,
+                                                         stock_keystone):
+    body = c.password_auth(
+        {'name': 'nobody-here', 'domain': {'id': 'default'}}, 'whatever')
     ours, stock = cloud.login(body), cloud.login(body, stock_keystone.url)
     assert ours.status_code == stock.status_code == 401
     assert ours.json() == stock.json()
@@ -187,7 +188,8 @@ def test_wrong_separate_passcode_needs_additional_steps(cloud):
 def test_codes_of_neighbouring_steps_are_accepted(cloud):
     for offset in (-1, 1):
         user = cloud.create_user(devices=1)
-        r = cloud.login_as(user, user.password + user.code(offset_steps=offset))
+        r = cloud.login_as(user,
+                           user.password + user.code(offset_steps=offset))
         assert r.status_code == 201, (offset, r.text)
 
 
@@ -197,13 +199,15 @@ def test_secret_enrolled_with_the_openstack_cli_works(cloud, keystone):
     secret = c.new_secret()
     env = dict(keystone.env(), OS_AUTH_URL=keystone.url,
                OS_IDENTITY_API_VERSION='3', OS_USERNAME='admin',
-               OS_PASSWORD=local_keystone.ADMIN_PASSWORD, OS_PROJECT_NAME='admin',
-               OS_USER_DOMAIN_ID='default', OS_PROJECT_DOMAIN_ID='default')
+               OS_PASSWORD=local_keystone.ADMIN_PASSWORD,
+               OS_PROJECT_NAME='admin', OS_USER_DOMAIN_ID='default',
+               OS_PROJECT_DOMAIN_ID='default')
     env.pop('OS_CLOUD', None)
-    subprocess.run([str(local_keystone.BIN / 'openstack'), 'credential', 'create', '--type', 'totp',
-                    user.id, secret], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    assert cloud.login_as(user, user.password).json() == c.ADDITIONAL_STEPS_BODY
+    subprocess.run([str(local_keystone.BIN / 'openstack'), 'credential',
+                    'create', '--type', 'totp', user.id, secret], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    alone = cloud.login_as(user, user.password)
+    assert alone.json() == c.ADDITIONAL_STEPS_BODY
     r = cloud.login_as(user, user.password + c.code_for(secret))
     assert r.status_code == 201, r.text
 
@@ -235,8 +239,11 @@ def test_only_invalid_credentials_never_bypass_the_code(cloud):
 
 
 def test_credential_lookup_failure_fails_closed(cloud, keystone):
-    """A real database failure: the credential table is renamed away under
-    the running Keystone, so listing the user's credentials raises."""
+    """A real database failure: the credential table renamed away.
+
+    A real database failure: the credential table is renamed away under
+    the running Keystone, so listing the user's credentials raises.
+    """
     enrolled = cloud.create_user(devices=1)
     plain = cloud.create_user()
     cloud.sql('ALTER TABLE credential RENAME TO credential_moved')
@@ -250,7 +257,8 @@ def test_credential_lookup_failure_fails_closed(cloud, keystone):
         cloud.sql('ALTER TABLE credential_moved RENAME TO credential')
     assert 'Cannot read TOTP credentials of user %s' % enrolled.id in (
         keystone.log_file.read_text())
-    r = cloud.login_as(enrolled, enrolled.password + enrolled.code(offset_steps=1))
+    r = cloud.login_as(enrolled,
+                       enrolled.password + enrolled.code(offset_steps=1))
     assert r.status_code == 201, r.text
 
 
@@ -263,8 +271,11 @@ def failed_auth_count(cloud, user):
 
 
 def test_wrong_code_never_reaches_the_password_check(cloud):
-    """Keystone counts every failed password check (lockout); requests with
-    a wrong code must leave that count untouched and never lock the user."""
+    """Wrong codes never move Keystone's failed-password count.
+
+    Keystone counts every failed password check (lockout); requests with
+    a wrong code must leave that count untouched and never lock the user.
+    """
     user = cloud.create_user(devices=1)
     wrong = c.wrong_code(*user.secrets)
     for field in ('wrong-password' + wrong, 'wrong-password',
@@ -277,8 +288,11 @@ def test_wrong_code_never_reaches_the_password_check(cloud):
 
 
 def test_right_code_does_reach_the_password_check(cloud):
-    """The counter-check of the test above: with a valid code, wrong
-    passwords are counted and Keystone's lockout engages as usual."""
+    """With a valid code, wrong passwords are counted as usual.
+
+    The counter-check of the test above: with a valid code, wrong
+    passwords are counted and Keystone's lockout engages as usual.
+    """
     user = cloud.create_user(devices=1)
     for _ in range(LOCKOUT_ATTEMPTS):
         r = cloud.login_as(user, 'wrong-password' + user.code())

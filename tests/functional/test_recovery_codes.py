@@ -10,9 +10,12 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Recovery codes against a real Keystone: made when 2FA turns on, each
+"""Recovery codes against a real Keystone.
+
+Recovery codes against a real Keystone: made when 2FA turns on, each
 logs in once (on any node, in every form a TOTP code takes), throttled,
-regenerated with proof, revoked by an admin, stored only as hashes."""
+regenerated with proof, revoked by an admin, stored only as hashes.
+"""
 
 import pytest
 import requests
@@ -124,8 +127,11 @@ def reissue(cloud, token):
 
 
 def test_a_recovery_login_regenerates_and_ends_the_old_set(cloud):
-    """The lost phone: log in with a recovery code, and that fresh login
-    is the proof for a new set (and for a new device)."""
+    """The lost phone: a recovery login is proof enough for a new set.
+
+    The lost phone: log in with a recovery code, and that fresh login
+    is the proof for a new set (and for a new device).
+    """
     user = cloud.create_user()
     old = enable(cloud, user)
     token = token_of(cloud, user, user.password + old[0])

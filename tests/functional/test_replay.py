@@ -68,8 +68,11 @@ def test_the_passcode_key_and_the_concatenated_form_share_the_record(cloud):
 
 
 def test_an_older_code_is_refused_after_a_newer_one(cloud):
-    """RFC 6238 section 5.2: an observed earlier code must not work once a
-    later one has been used."""
+    """RFC 6238 section 5.2: an older code stops working.
+
+    RFC 6238 section 5.2: an observed earlier code must not work once a
+    later one has been used.
+    """
     user = cloud.create_user(devices=1)
     newer = user.code(offset_steps=1)
     older = user.code(offset_steps=-1)
@@ -96,9 +99,12 @@ def test_a_code_with_a_wrong_password_is_not_used_up(cloud):
 
 
 def test_a_login_that_fails_after_the_code_leaves_it_unused(cloud):
-    """Both factors held, but the scope is refused (no role on the
+    """A login that fails after the code was recorded gives it back.
+
+    Both factors held, but the scope is refused (no role on the
     project): the code was recorded before the token was made and is
-    given back, so the user's next login with it works."""
+    given back, so the user's next login with it works.
+    """
     user = cloud.create_user(devices=1)
     other = cloud.create_user()
     code = user.code()
@@ -155,9 +161,12 @@ def test_twenty_concurrent_requests_with_one_code_give_one_token(
 
 def test_replay_records_outside_the_window_are_purged(
         cloud, keystone, tmp_path_factory):
-    """No cron job: a credential's first use purges records that no node's
+    """No cron job: a first use purges records nobody can need.
+
+    No cron job: a credential's first use purges records that no node's
     window can reach any more, and keeps recent ones. A node of its own, as
-    each process purges at most once a step."""
+    each process purges at most once a step.
+    """
     recent = cloud.create_user(devices=1)
     r = cloud.login_as(recent, recent.password + recent.code())
     assert r.status_code == 201, r.text
@@ -176,9 +185,12 @@ def test_replay_records_outside_the_window_are_purged(
 @pytest.mark.parametrize('table', ['totp_concat_last_use',
                                    'totp_concat_throttle'])
 def test_no_token_when_the_store_is_unavailable(cloud, keystone, table):
-    """Fail closed: with a table of the store missing on the live database,
+    """Fail closed when a table of the store is missing.
+
+    Fail closed: with a table of the store missing on the live database,
     a valid code gets the usual 401 (not a 500, never a token) and the
-    error is logged without the code."""
+    error is logged without the code.
+    """
     user = cloud.create_user(devices=1)
     code = user.code(offset_steps=-1)
     cloud.sql('ALTER TABLE %s RENAME TO %s_moved' % (table, table))

@@ -132,8 +132,11 @@ def test_repeated_lockouts_last_longer_up_to_the_cap(cloud, node):
 
 
 def test_the_lockout_holds_on_every_node(cloud, node):
-    """The suite's Keystone (default settings) refuses the right code of a
-    user the throttle node locked: the state is in the shared database."""
+    """The lockout holds on every node.
+
+    The suite's Keystone (default settings) refuses the right code of a
+    user the throttle node locked: the state is in the shared database.
+    """
     user = cloud.create_user(devices=1)
     fail(cloud, node, user, MAX_FAILURES)
     r = cloud.login_as(user, user.password + user.code())
@@ -141,8 +144,11 @@ def test_the_lockout_holds_on_every_node(cloud, node):
 
 
 def test_concurrent_guesses_cannot_overrun_the_count(cloud, node):
-    """Each check is counted before it is made: of 12 simultaneous wrong
-    codes, exactly MAX_FAILURES are checked and the rest refused unchecked."""
+    """Concurrent guesses cannot overrun the count.
+
+    Each check is counted before it is made: of 12 simultaneous wrong
+    codes, exactly MAX_FAILURES are checked and the rest refused unchecked.
+    """
     user = cloud.create_user(devices=1)
     wrong = user.password + c.wrong_code(*user.secrets)
     start = threading.Barrier(12)

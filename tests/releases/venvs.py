@@ -50,7 +50,8 @@ class Release:
 PYOPENSSL_FLOOR = ('pyOpenSSL>=24.3.0',)
 
 # The test runs the main virtualenv's openstack CLI (2026), which sends
-# "project_id": null in a new credential; Keystone 25 refuses that (400).
+# "project_id": null in a new credential; Keystone 25 and 26 refuse that
+# (400).
 # A client/server skew: that release's own CLI omits the key.
 OLD_SERVER_NEW_CLI = (
     'tests/functional/test_password_method.py::'
@@ -58,7 +59,7 @@ OLD_SERVER_NEW_CLI = (
 
 RELEASES = {r.series: r for r in (
     Release('2024.1', '25.0.0', '2024-04-17', deselect=OLD_SERVER_NEW_CLI),
-    Release('2024.2', '26.0.0', '2024-10-16'),
+    Release('2024.2', '26.0.0', '2024-10-16', deselect=OLD_SERVER_NEW_CLI),
     Release('2025.1', '27.0.0', '2025-04-16', PYOPENSSL_FLOOR),
     Release('2025.2', '28.0.0', '2025-10-15', PYOPENSSL_FLOOR),
     Release('2026.1', '29.0.0', '2026-04-15', PYOPENSSL_FLOOR),
