@@ -42,18 +42,22 @@ def refuse(user_id, why):
         {'user': user_id, 'addr': auth_request.remote_addr(), 'why': why},
     )
     error = exception.AdditionalAuthRequired()
+    _notify(user_id, taxonomy.OUTCOME_FAILURE,
+            resource.Resource(typeURI=taxonomy.ACCOUNT_USER), NOTIFY_EVENT,
+            reason=reason.Reason(str(error), str(error.code)))
+    return error
+
+
+def _notify(user_id, outcome, target, event_type, **payload):
+    """A CADF event of the ``authenticate`` action for ``user_id``.
+
+    Same call Keystone's own auth plugins make for their CADF failures.
+    """
     initiator = notifications.build_audit_initiator()
     initiator.user_id = user_id
-    # Same call Keystone's own auth plugins make for their CADF failures.
     notifications._send_audit_notification(
-        action=NOTIFY_OP,
-        initiator=initiator,
-        outcome=taxonomy.OUTCOME_FAILURE,
-        target=resource.Resource(typeURI=taxonomy.ACCOUNT_USER),
-        event_type=NOTIFY_EVENT,
-        reason=reason.Reason(str(error), str(error.code)),
-    )
-    return error
+        action=NOTIFY_OP, initiator=initiator, outcome=outcome,
+        target=target, event_type=event_type, **payload)
 
 
 def recovery_message(left):
@@ -73,14 +77,7 @@ def recovery_code_used(user_id):
     LOG.warning('User %(user)s logged in from %(addr)s with a recovery code; '
                 '%(left)d left.', {'user': user_id, 'left': left,
                                    'addr': auth_request.remote_addr()})
-    initiator = notifications.build_audit_initiator()
-    initiator.user_id = user_id
-    notifications._send_audit_notification(
-        action=NOTIFY_OP,
-        initiator=initiator,
-        outcome=taxonomy.OUTCOME_SUCCESS,
-        target=resource.Resource(typeURI=taxonomy.ACCOUNT_USER, id=user_id),
-        event_type=RECOVERY_EVENT,
-        recovery_codes_left=left,
-    )
+    _notify(user_id, taxonomy.OUTCOME_SUCCESS,
+            resource.Resource(typeURI=taxonomy.ACCOUNT_USER, id=user_id),
+            RECOVERY_EVENT, recovery_codes_left=left)
     return left

@@ -161,11 +161,7 @@ def record_use(user_id, credential_id, step):
                 session, LAST_USE, user_id=user_id,
                 credential_id=credential_id, step=step):
             return None
-        session.execute(
-            sa.update(THROTTLE)
-            .where(THROTTLE.c.user_id == user_id)
-            .values(failures=0, lockouts=0, locked_until=0)
-        )
+        clear_throttle(session, user_id)
         # The device's "last used" (OS-TOTP status) outlives the record's
         # purge; kept here, in the same transaction, not by another write.
         session.execute(
@@ -175,6 +171,15 @@ def record_use(user_id, credential_id, step):
             .values(last_used_step=step)
         )
     return ADVANCED if advanced else INSERTED
+
+
+def clear_throttle(session, user_id):
+    """Forget the user's failed checks: a second factor was accepted."""
+    session.execute(
+        sa.update(THROTTLE)
+        .where(THROTTLE.c.user_id == user_id)
+        .values(failures=0, lockouts=0, locked_until=0)
+    )
 
 
 @retry_on_deadlock

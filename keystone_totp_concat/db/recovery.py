@@ -22,11 +22,11 @@ requests on any node, exactly one uses it.
 from keystone.common import sql
 import sqlalchemy as sa
 
+from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import models
 from keystone_totp_concat.db import retry
 
 recovery_code = models.recovery_code
-THROTTLE = models.throttle
 
 
 @retry.on_conflict
@@ -89,9 +89,7 @@ def use(user_id, code_id, now):
                    recovery_code.c.used_at.is_(None))
             .values(used_at=now)).rowcount
         if used:
-            session.execute(
-                sa.update(THROTTLE).where(THROTTLE.c.user_id == user_id)
-                .values(failures=0, lockouts=0, locked_until=0))
+            db_api.clear_throttle(session, user_id)
         return bool(used)
 
 

@@ -24,35 +24,14 @@ import threading
 import uuid
 
 from keystone.common import sql
-import keystone.conf
-import pytest
 import sqlalchemy as sa
 
 from keystone_totp_concat.db import api
 from keystone_totp_concat.db import migration
 from keystone_totp_concat import verify
-from tests import databases
 
-CONF = keystone.conf.CONF
 NOW = 1_800_000_000
 MAX_FAILURES, BASE, CAP = 3, 60, 200
-
-
-@pytest.fixture(scope='module')
-def database(tmp_path_factory):
-    sql.initialize()
-    with databases.fresh_database(databases.selected()) as url:
-        url = url or 'sqlite:///%s' % (
-            tmp_path_factory.mktemp('db') / 'keystone.db')
-        CONF.set_override('connection', url, group='database')
-        sql.cleanup()
-        try:
-            assert migration.db_version() is None
-            migration.db_sync()
-            yield url
-        finally:
-            sql.cleanup()
-            CONF.clear_override('connection', group='database')
 
 
 def new_id():

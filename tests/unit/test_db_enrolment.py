@@ -20,32 +20,10 @@ import concurrent.futures
 import uuid
 
 from keystone.common import sql
-import keystone.conf
-import pytest
 import sqlalchemy as sa
 
 from keystone_totp_concat.db import api
 from keystone_totp_concat.db import enrolment as db
-from keystone_totp_concat.db import migration
-from tests import databases
-
-CONF = keystone.conf.CONF
-
-
-@pytest.fixture(scope='module')
-def database(tmp_path_factory):
-    sql.initialize()
-    with databases.fresh_database(databases.selected()) as url:
-        url = url or 'sqlite:///%s' % (
-            tmp_path_factory.mktemp('db') / 'keystone.db')
-        CONF.set_override('connection', url, group='database')
-        sql.cleanup()
-        try:
-            migration.db_sync()
-            yield url
-        finally:
-            sql.cleanup()
-            CONF.clear_override('connection', group='database')
 
 
 def new_id():
