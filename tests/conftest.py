@@ -59,15 +59,18 @@ if KEYSTONE_VENV:
 @pytest.fixture(scope='session')
 def output_dir():
     """Where tests leave artefacts (screenshots, logs) for people to read."""
-    path = pathlib.Path(os.environ.get('KTC_TEST_OUTPUT', ROOT / 'test-output'))
+    path = pathlib.Path(os.environ.get('KTC_TEST_OUTPUT',
+                                       ROOT / 'test-output'))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 @pytest.fixture(scope='session')
 def database_url():
-    """Keystone's database: None (SQLite file) unless KTC_TEST_DB picks
-    MariaDB or PostgreSQL; see tests/databases.py."""
+    """Keystone's database URL: None means a SQLite file.
+
+    KTC_TEST_DB picks MariaDB or PostgreSQL instead; see tests/databases.py.
+    """
     with databases.fresh_database(databases.selected()) as url:
         yield url
 
@@ -89,8 +92,11 @@ def keystone(tmp_path_factory, database_url):
 @contextlib.contextmanager
 def another_node(keystone, tmp_path_factory, name, processes=1,
                  overrides=None, **kwargs):
-    """Start another node of the suite's cloud: same database, same keys,
-    the suite's settings updated with ``overrides``."""
+    """Start another node of the suite's cloud.
+
+    Same database, same keys, the suite's settings updated with
+    ``overrides``.
+    """
     kwargs.setdefault('venv', KEYSTONE_VENV)
     kwargs.setdefault('wsgi_module', PLUGIN_WSGI)
     server = local_keystone.LocalKeystone(
@@ -107,8 +113,11 @@ def another_node(keystone, tmp_path_factory, name, processes=1,
 
 @pytest.fixture(scope='session')
 def stock_keystone(keystone, tmp_path_factory):
-    """A node running Keystone's stock password and totp methods and WSGI
-    application, so tests can compare answers for the very same users."""
+    """A node with Keystone's stock methods and WSGI application.
+
+    Its password and totp methods are Keystone's own, so tests can compare
+    answers for the very same users.
+    """
     with another_node(
             keystone, tmp_path_factory, 'stock-keystone',
             overrides={'auth': dict(TEST_OVERRIDES.get('auth', {}),
