@@ -56,7 +56,7 @@ MAX_FAILURES = 10  # the plugin's default [totp_concat] max_failures
 
 @dataclasses.dataclass
 class Answer:
-    kind: str  # 'login', 'replay' or 'replay_after'
+    kind: str  # 'login', 'replay', 'replay_after_kill' or 'replay_after'
     keystone: int
     user: object
     step: int
@@ -161,13 +161,14 @@ class Failover:
         self.cluster.nodes[0].kill()
         self.proxy.switch(self.cluster.nodes[1].port)
         self.switched_at = time.monotonic()
+        self.replay_accepted_before_kill()
         for t in threads:
             t.join()
-        self.replay_everything()
+        self.replay_everything('replay_after')
         self.elapsed = time.monotonic() - started
         return self
 
-    def replay_everything(self):
+    def replay_everything(self, kind):
         """Send every code still inside the window once more.
 
         Through the new writer: a code taken before or during the failover
@@ -179,7 +180,23 @@ class Failover:
             fresh = [(key, value) for key, value in self.fields.items()
                      if key[1] >= now - 1]
         for (_, step), (user, field) in fresh:
-            self.ask(http, 'replay_after', 0, user, step, field)
+            self.ask(http, kind, 0, user, step, field)
+
+    def replay_accepted_before_kill(self):
+        """Send the codes that logged in before the kill again.
+
+        Right after the switch, while the clients go on: they are still
+        inside the window however slow the rest of the run is.
+        """
+        http = requests.Session()
+        now = int(time.time() // 30)
+        with self.lock:
+            taken = [a for a in self.answers if a.kind == 'login'
+                     and a.status == 201 and a.ended < self.killed_at
+                     and a.step >= now - 1]
+        for a in taken:
+            user, field = self.fields[(a.user.id, a.step)]
+            self.ask(http, 'replay_after_kill', 0, user, a.step, field)
 
     def of(self, kind):
         return [a for a in self.answers if a.kind == kind]
@@ -263,7 +280,7 @@ def test_every_replay_is_refused(failover):
     # Codes accepted before the kill, refused by the new writer.
     taken = {(a.user.id, a.step) for a in failover.of('login')
              if a.status == 201 and a.ended < failover.killed_at}
-    after = [a for a in failover.of('replay_after')
+    after = [a for a in failover.of('replay_after_kill')
              if (a.user.id, a.step) in taken]
     assert after, 'no code of before the kill still inside the window'
     assert [a.status for a in after if not a.refusal] == []
