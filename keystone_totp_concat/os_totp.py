@@ -32,7 +32,6 @@ import time
 import uuid
 
 import flask
-from keystone.api._shared import delegation
 from keystone.common import authorization
 from keystone.common import json_home
 from keystone.common import provider_api
@@ -64,6 +63,9 @@ ENFORCER = rbac_enforcer.RBACEnforcer
 PATH_PREFIX = '/users/<string:user_id>/OS-TOTP'
 LABEL_MAX = 255
 CADF_EVENT = 'identity.OS-TOTP.%s'
+# The methods of a token from a password+code login, whichever form the
+# code took (after the password, ``passcode``, or a ``totp`` method).
+PASSWORD_AND_CODE = frozenset(['password', 'totp'])
 # Answers that hold a secret or recovery codes: no cache may keep them.
 NO_STORE = {'Cache-Control': 'no-store', 'Pragma': 'no-cache'}
 # Nodes' clocks may differ a little: a token issued "in the future" by
@@ -183,22 +185,20 @@ def _token():
 def fresh_second_factor(user_id):
     """Whether the request's token proves the second factor by itself.
 
-    True when it is the user's own, issued by a password+code login
-    (``totp`` among its methods) at most ``fresh_token_seconds`` ago: not
-    re-issued from another token (which keeps the methods but gets a new
-    issue time), not a trust, application credential or OAuth token.
+    True when it is the user's own, issued by a password+code login (its
+    methods are ``password`` and ``totp`` and nothing else) at most
+    ``fresh_token_seconds`` ago: not re-issued from another token (which
+    keeps the methods but gets a new issue time), not a trust, application
+    credential, EC2 or OAuth token.
     """
     token = _token()
     seconds = CONF.totp_concat.fresh_token_seconds
     if token is None or seconds <= 0 or token.user_id != user_id:
         return False
-    methods = set(token.methods or [])
-    if 'totp' not in methods or 'token' in methods:
+    if set(token.methods or []) != PASSWORD_AND_CODE:
         return False
     if token.parent_audit_id or token.trust_id or (
             token.application_credential_id) or token.oauth_scoped:
-        return False
-    if delegation.is_delegated_method(token):
         return False
     try:
         issued = timeutils.parse_isotime(token.issued_at)
