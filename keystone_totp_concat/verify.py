@@ -126,11 +126,9 @@ def check_code(user_id, enrolment, code, prove_password=None):
 def check_recovery_code(user_id, code, prove_password=None):
     """A RecoveryVerified for an unused recovery code of the user, or None.
 
-    A RecoveryVerified when ``code`` is an unused recovery code of the
-    user, else None; throttled exactly like a TOTP code (check_code).
-
-    The stored hash is compared only once the check is counted and allowed,
-    so that a locked user costs no hash.
+    Throttled exactly like a TOTP code (see check_code). The stored hash
+    is compared only once the check is counted and allowed, so that a
+    locked user costs no hash.
     """
     now = int(time.time())
     try:
@@ -154,8 +152,7 @@ def check_recovery_code(user_id, code, prove_password=None):
 def _gate(user_id, now, verified, prove_password):
     """Count the check; None when the password, checked first, is wrong.
 
-    Count the check (see check_code); None when refused unchecked
-    because the password, verified first, is wrong.
+    See check_code for when the password is checked first.
     """
     group = CONF.totp_concat
     unproved = None
