@@ -39,8 +39,8 @@ NOT_TEXT = re.compile('[\x00\ud800-\udfff]')
 class Route:
     """A guarded route: path, validated part, schema, secret fields.
 
-    A guarded route: its path, the part of the body Keystone validates
-    with which schema, and the fields that hold secrets.
+    ``key`` is the part of the body Keystone validates with ``schema``;
+    ``check`` does what a schema cannot say.
     """
 
     def __init__(self, path, key, schema, secrets, check=None):

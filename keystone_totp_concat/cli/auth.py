@@ -132,8 +132,8 @@ class Connection:
     def _identity_url(self):
         """The Identity v3 endpoint the API calls go to.
 
-        The Identity v3 endpoint: configured, from the catalog, or the
-        auth URL when the token has no catalog (unscoped).
+        Configured, from the catalog, or the auth URL when the token has no
+        catalog (unscoped).
 
         Configured is openstacksdk's ``identity_endpoint_override``
         (``--os-identity-endpoint-override``, clouds.yaml).

@@ -78,8 +78,7 @@ def unused_hash(user_id, code_id):
 def use(user_id, code_id, now):
     """Mark the code used and reset the throttle; False if already used.
 
-    Mark the code used and reset the user's throttle; False if it was
-    used already (possibly by a concurrent request on another node).
+    Already used possibly by a concurrent request on another node.
     """
     with sql.session_for_write() as session:
         used = session.execute(
