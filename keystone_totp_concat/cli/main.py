@@ -80,10 +80,15 @@ def _build_parser(config, argv):
     target.add_argument('--user-domain', metavar='NAME_OR_ID',
                         help='domain of --user, when the name is ambiguous')
 
+    proof = argparse.ArgumentParser(add_help=False)
+    proof.add_argument('--current-code', metavar='CODE',
+                       help='a current code of a device you already have, '
+                            'when Keystone asks for one')
+
     sub = parser.add_subparsers(dest='command', metavar='COMMAND',
                                 required=True, parser_class=_Parser)
     enable = sub.add_parser(
-        'enable', parents=[fmt, target],
+        'enable', parents=[fmt, target, proof],
         help='show a new secret as a QR code; Keystone stores it once a '
              'code of it was typed')
     enable.add_argument('--add-device', action='store_true',
@@ -103,35 +108,26 @@ def _build_parser(config, argv):
     enable.add_argument('--code', metavar='CODE',
                         help='confirm the pending enrolment with this code '
                              'of the new device, no prompt')
-    enable.add_argument('--current-code', metavar='CODE',
-                        help='a current code of a device you already have, '
-                             'when Keystone asks for one (--add-device)')
     enable.set_defaults(func=enrol.enable)
 
     status = sub.add_parser('status', parents=[fmt, target],
                             help='whether 2FA is on, and the devices')
     status.set_defaults(func=enrol.status)
 
-    disable = sub.add_parser('disable', parents=[fmt, target],
+    disable = sub.add_parser('disable', parents=[fmt, target, proof],
                              help='remove the TOTP device(s): 2FA off')
     disable.add_argument('-y', '--yes', action='store_true',
                          help='do not ask for confirmation')
     disable.add_argument('--device', metavar='ID',
                          help='remove only this device (see status)')
-    disable.add_argument('--current-code', metavar='CODE',
-                         help='a current code of one of your devices, when '
-                              'Keystone asks for one')
     disable.set_defaults(func=enrol.disable)
 
     codes = sub.add_parser(
-        'recovery-codes', parents=[fmt, target],
+        'recovery-codes', parents=[fmt, target, proof],
         help='make new recovery codes (shown once; the old ones stop '
              'working), or revoke them')
     codes.add_argument('--revoke', action='store_true',
                        help='delete the recovery codes instead')
-    codes.add_argument('--current-code', metavar='CODE',
-                       help='a current code of one of your devices, when '
-                            'Keystone asks for one')
     codes.set_defaults(func=enrol.recovery_codes)
 
     login_cmd = sub.add_parser(
