@@ -53,8 +53,11 @@ def worker_pid(node):
         return int(f.read().split()[0])
 
 
-def per_request(raw_file, requests):
-    """Inclusive milliseconds per request of the interesting functions."""
+def per_request(raw_file, requests, every=False):
+    """Inclusive milliseconds per request of the interesting functions.
+
+    With ``every``, of every function, named with its module.
+    """
     totals = collections.Counter()
     with open(raw_file) as f:
         for line in f:
@@ -66,10 +69,10 @@ def per_request(raw_file, requests):
                     continue
                 seen.add(WHOLE)
                 ours = 'keystone_totp_concat' in m['file']
-                if ours or m['func'] in KEYSTONE:
-                    module = m['file'].rsplit('/', 1)[1]
+                if every or ours or m['func'] in KEYSTONE:
+                    module = m['file'].rsplit('/', 1)[-1]
                     name = ('%s (%s)' % (m['func'], module)
-                            if ours else m['func'])
+                            if ours or every else m['func'])
                     seen.add(name)
             for name in seen:
                 totals[name] += int(count)
@@ -85,17 +88,20 @@ def main(argv=None):
     p.add_argument('--seconds', type=float, default=30)
     p.add_argument('--limit', type=int, default=200,
                    help='at most this many profiled requests')
+    p.add_argument('--every', action='store_true',
+                   help='every function, not only this package\'s and '
+                   'the Keystone ones around them')
     args = p.parse_args(argv)
     # Users enough for --limit requests: a code per enrolled login, and at
-    # most 5 wrong codes per user, so the throttle never locks one.
+    # most 3 wrong codes per user (bench.run.WRONG_CODES_PER_USER).
     settings = bench_run.parse_args([
-        '--processes', '1', '--samples', str(args.limit), '--plain-users', '2',
+        '--samples', str(args.limit), '--plain-users', '2',
         '--enrolled-users', str(args.limit // 2)])
     with databases.fresh_database(args.db) as database, \
             tempfile.TemporaryDirectory(prefix='ktc-profile-') as tmp:
-        bench = bench_run.Bench(settings, pathlib.Path(tmp))
+        bench = bench_run.Bench(settings, pathlib.Path(tmp), 1)
         try:
-            bench.start_nodes(database)
+            bench.start_nodes(database, 1)
             bench.create_users()
             make = {'enrolled': bench.enrolled_login,
                     'wrong-code': bench.wrong_code}[args.scenario]
@@ -122,8 +128,9 @@ def main(argv=None):
                 node.stop()
         print('%d %s requests; ms per request, inclusive:' % (
             count, args.scenario))
-        for name, ms in per_request(raw, count):
-            print('%8.2f  %s' % (ms, name))
+        for name, ms in per_request(raw, count, args.every):
+            if ms >= 0.1 or not args.every:
+                print('%8.2f  %s' % (ms, name))
 
 
 if __name__ == '__main__':

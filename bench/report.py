@@ -20,11 +20,6 @@ to the stock baseline and whether each target of issue 8 holds.
 import json
 import statistics
 
-import matplotlib
-
-matplotlib.use('Agg')
-from matplotlib import pyplot  # noqa: E402
-
 
 def percentile(values, fraction):
     """Nearest-rank percentile of ``values`` (``fraction`` in 0..1)."""
@@ -46,6 +41,15 @@ def summarize(latencies):
     }
 
 
+def summarize_cpu(seconds):
+    """Median and mean server CPU of a list of seconds, in milliseconds."""
+    ms = [s * 1000 for s in seconds]
+    return {
+        'cpu_median_ms': round(statistics.median(ms), 3),
+        'cpu_mean_ms': round(statistics.fmean(ms), 3),
+    }
+
+
 def check(value, limit, at_most):
     return {'value': round(value, 4), 'limit': limit,
             'holds': value <= limit if at_most else value >= limit}
@@ -58,117 +62,136 @@ def write_json(path, results):
 
 
 def _target_rows(results):
-    names = {
-        'enrolled_login': 'Enrolled login (password+code) / stock login',
-        'non_enrolled_login':
-            'Non-enrolled login through the plugin / stock login',
-        'rejected_wrong_code': 'Rejected wrong code / stock wrong password',
-        'throughput_16_clients': 'Throughput at 16 clients, enrolled / stock',
-    }
-    limits = {'enrolled_login': '≤ %s', 'non_enrolled_login': '≤ %s',
-              'rejected_wrong_code': '≤ %s', 'throughput_16_clients': '≥ %s'}
-    for key, label in names.items():
-        t = results['targets'][key]
-        yield '| %s | %.3f× | %s× | %s |' % (
-            label, t['value'], limits[key] % t['limit'],
-            'yes' if t['holds'] else '**no**')
+    for run in results['runs']:
+        for name, t in run['targets'].items():
+            label = results['target_labels'][name]
+            unit = '' if name == 'added_cpu_ms' else '×'
+            yield '| %s | %d | %.3f%s | %s %s%s | %s |' % (
+                label, run['environment']['processes'], t['value'], unit,
+                '≤' if name != 'throughput_16_clients' else '≥', t['limit'],
+                unit, 'yes' if t['holds'] else '**no**')
+
+
+def _run_lines(run):
+    env = run['environment']
+    lines = [
+        '## %d uwsgi processes per node' % env['processes'],
+        '',
+        'Started %s UTC, %.0f s. Load average (1, 5, 15 min) at the start: '
+        '%s.' % (run['started'], run['duration_s'], env['loadavg']),
+        '',
+        '### Latency and server CPU (one client, scenarios interleaved in '
+        'random order)',
+        '',
+        '| Scenario | Node | Samples | Median ms | p95 ms '
+        '| Median / baseline | CPU median ms | CPU mean ms |',
+        '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ]
+    for s in run['latency'].values():
+        lines.append('| %s | %s | %d | %.1f | %.1f | %.3f | %.2f | %.2f |' % (
+            s['label'], s['node'], s['samples'], s['median_ms'], s['p95_ms'],
+            s['median_ratio'], s['cpu_median_ms'], s['cpu_mean_ms']))
+    lines += [
+        '',
+        'Baseline: %s. CPU: user+system time of the node\'s uwsgi '
+        'processes (scheduler nanoseconds) from the request until the next '
+        'request to that node.' % run['latency'][run['baseline']]['label'],
+        '',
+        '### Throughput (successful logins per second; server CPU per login)',
+        '',
+        'Each cell is the mean of %d runs of %.0f s, stock and plugin runs '
+        'alternating; logins counted once every client is busy.' % (
+            run['rounds'], run['run_seconds']),
+        '',
+        '| Clients | Stock logins/s | Enrolled logins/s | Ratio '
+        '| Stock CPU ms/login | Enrolled CPU ms/login | Added CPU ms |',
+        '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ]
+    for row in run['throughput']:
+        lines.append('| %d | %.2f | %.2f | %.3f | %.1f | %.1f | %.1f |' % (
+            row['clients'], row['stock_per_s'], row['enrolled_per_s'],
+            row['ratio'], row['stock_cpu_ms'], row['enrolled_cpu_ms'],
+            row['added_cpu_ms']))
+    lines += [
+        '',
+        '### Checks',
+        '',
+        '* Unexpected answers (wrong status): %d.' % run['errors'],
+        '* Waits for a fresh code step: %d.' % run['code_waits'],
+        '* Tracebacks in the Keystone logs: %d.' % run['tracebacks'],
+    ]
+    lines += ['* %s' % note for note in run['notes']]
+    return lines + ['']
 
 
 def write_markdown(path, results):
-    env = results['environment']
+    env = results['runs'][0]['environment']
     lines = [
         '# keystone-totp-concat vs. stock Keystone',
         '',
-        'Command: `%s`, %s UTC, %.0f s in all.' % (
-            results['command'], results['started'], results['duration_s']),
+        'Command: `%s`, %.0f s in all.' % (
+            results['command'], results['duration_s']),
         '',
-        'Machine: %s, %d cores, load average %s at start. Keystone %s, '
-        'uwsgi %d processes × 1 thread per node, database %s, bcrypt cost '
-        '%s (Keystone\'s default), project-scoped tokens, one new HTTP '
-        'connection per request, client on the same machine.' % (
-            env['cpu'], env['cores'], env['loadavg'], env['keystone'],
-            env['processes'], env['database'], env['bcrypt_cost']),
+        'Machine: %s, %d cores. Keystone %s, uwsgi processes × 1 thread '
+        'per node, database %s, bcrypt cost %s (Keystone\'s default), '
+        'project-scoped tokens, one new HTTP connection per request, client '
+        'on the same machine. The stock node serves Keystone\'s own WSGI '
+        'application.' % (
+            env['cpu'], env['cores'], env['keystone'], env['database'],
+            env['bcrypt_cost']),
         '',
-        '## Latency (one client, scenarios interleaved in random order)',
+        '## Targets',
         '',
-        '| Scenario | Node | Samples | Median ms | p95 ms '
-        '| Median / baseline | p95 / baseline |',
-        '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
-    ]
-    for name, s in results['latency'].items():
-        lines.append('| %s | %s | %d | %.1f | %.1f | %.3f | %.3f |' % (
-            s['label'], s['node'], s['samples'], s['median_ms'], s['p95_ms'],
-            s['median_ratio'], s['p95_ratio']))
-    lines += [
+        'Added CPU: median server CPU of a password+code login minus that '
+        'of a stock password login (latency runs). Ratios: of medians.',
         '',
-        'Baseline: %s.' % results['latency'][results['baseline']]['label'],
-        '',
-        '## Throughput (successful logins per second; server CPU per login)',
-        '',
-        'Each cell is the mean of %d runs of %.0f s, stock and plugin runs '
-        'alternating. CPU is user+system time of the node\'s uwsgi processes '
-        'per successful login, which other load on the machine does not '
-        'change much.' % (results['rounds'], results['run_seconds']),
-        '',
-        '| Clients | Stock logins/s | Enrolled logins/s | Ratio '
-        '| Stock CPU ms/login | Enrolled CPU ms/login | CPU ratio |',
-        '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ]
-    for row in results['throughput']:
-        lines.append('| %d | %.2f | %.2f | %.3f | %.1f | %.1f | %.3f |' % (
-            row['clients'], row['stock_per_s'], row['enrolled_per_s'],
-            row['ratio'], row['stock_cpu_ms'], row['enrolled_cpu_ms'],
-            row['cpu_ratio']))
-    lines += [
-        '',
-        '## Targets of issue 8 (ratios of medians on this run)',
-        '',
-        '| Target | Measured | Limit | Holds |',
-        '| --- | ---: | ---: | --- |',
+        '| Target | Processes | Measured | Limit | Holds |',
+        '| --- | ---: | ---: | ---: | --- |',
         *_target_rows(results),
         '',
-        'For reference: Keystone\'s own cheapest refusal of the same request '
-        '(an unknown user name, no hash computed) is %.3f× a stock wrong '
-        'password on this run.' % results['keystone_floor_ratio'],
-        '',
-        '## Checks',
-        '',
-        '* Unexpected answers (wrong status): %d.' % results['errors'],
-        '* Waits for a fresh code step: %d.' % results['code_waits'],
-        '* Tracebacks in the Keystone logs: %d.' % results['tracebacks'],
     ]
-    for note in results['notes']:
-        lines.append('* %s' % note)
+    for run in results['runs']:
+        lines += _run_lines(run)
     with open(path, 'w') as f:
-        f.write('\n'.join(lines) + '\n')
+        f.write('\n'.join(lines))
 
 
 def write_chart(path, results, samples):
-    """Latency distributions (log scale) beside the throughput bars."""
+    """Latency distributions (log scale) beside the throughput bars.
+
+    Latency of the last run (``samples``), throughput of every run.
+    """
+    import matplotlib  # bench/requirements.txt only
+    matplotlib.use('Agg')
+    from matplotlib import pyplot
     fig, (lat, thr) = pyplot.subplots(
         1, 2, figsize=(13, 5), gridspec_kw={'width_ratios': [3, 2]})
-    names = list(results['latency'])
+    last = results['runs'][-1]
+    names = list(last['latency'])
     data = [[s * 1000 for s in samples[n]] for n in names]
     lat.boxplot(data, vert=False, whis=(5, 95), showfliers=True,
                 flierprops={'markersize': 2})
     lat.set_yticks(range(1, len(names) + 1),
-                   [results['latency'][n]['label'] for n in names],
+                   [last['latency'][n]['label'] for n in names],
                    fontsize=8)
     lat.invert_yaxis()
     lat.set_xscale('log')
     lat.set_xlabel('latency, ms (log scale; box: quartiles, whiskers: p5-p95)')
-    lat.set_title('One login request, one client')
+    lat.set_title('One login request, one client, %d processes'
+                  % last['environment']['processes'])
     lat.grid(True, axis='x', which='both', alpha=0.3)
 
-    rows = results['throughput']
+    rows = [(run['environment']['processes'], row)
+            for run in results['runs'] for row in run['throughput']]
     x = range(len(rows))
     width = 0.38
-    thr.bar([i - width / 2 for i in x], [r['stock_per_s'] for r in rows],
+    thr.bar([i - width / 2 for i in x], [r['stock_per_s'] for _, r in rows],
             width, label='stock password')
-    thr.bar([i + width / 2 for i in x], [r['enrolled_per_s'] for r in rows],
+    thr.bar([i + width / 2 for i in x],
+            [r['enrolled_per_s'] for _, r in rows],
             width, label='enrolled, password+code')
-    thr.set_xticks(list(x), ['%d' % r['clients'] for r in rows])
-    thr.set_xlabel('concurrent clients')
+    thr.set_xticks(list(x), ['%d processes\n%d clients' % (p, r['clients'])
+                             for p, r in rows])
     thr.set_ylabel('successful logins per second')
     thr.set_title('Throughput')
     thr.legend(fontsize=8)

@@ -34,8 +34,12 @@ NOTIFY_EVENT = '%s.%s' % (notifications.SERVICE, NOTIFY_OP)
 RECOVERY_EVENT = 'identity.OS-TOTP.recovery_code_used'
 
 
-def refuse(user_id, why):
-    """Log, notify, and return the seed's 401 for the caller to raise."""
+def refuse(user_id, why, user_name=None):
+    """Log, notify, and return the seed's 401 for the caller to raise.
+
+    ``user_name``, when the caller has it, saves Keystone a read of the
+    user to name the event's initiator.
+    """
     LOG.warning(
         'Two Factor Authentication refused for user %(user)s from '
         '%(addr)s: %(why)s.',
@@ -44,17 +48,27 @@ def refuse(user_id, why):
     error = exception.AdditionalAuthRequired()
     _notify(user_id, taxonomy.OUTCOME_FAILURE,
             resource.Resource(typeURI=taxonomy.ACCOUNT_USER), NOTIFY_EVENT,
-            reason=reason.Reason(str(error), str(error.code)))
+            user_name, reason=reason.Reason(str(error), str(error.code)))
     return error
 
 
-def _notify(user_id, outcome, target, event_type, **payload):
+def _notify(user_id, outcome, target, event_type, user_name=None,
+            **payload):
     """A CADF event of the ``authenticate`` action for ``user_id``.
 
     Same call Keystone's own auth plugins make for their CADF failures.
+    Keystone names the initiator (``name``, and ``username`` kept for
+    compatibility) from the user's record unless it is named already. With
+    no notification driver configured the event would go nowhere, so it is
+    not built: building it reads the service catalog.
     """
+    notifier = notifications._get_notifier()
+    if not notifier or not notifier.is_enabled():
+        return
     initiator = notifications.build_audit_initiator()
     initiator.user_id = user_id
+    if user_name is not None:
+        initiator.name = initiator.username = user_name
     notifications._send_audit_notification(
         action=NOTIFY_OP, initiator=initiator, outcome=outcome,
         target=target, event_type=event_type, **payload)

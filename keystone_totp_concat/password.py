@@ -59,7 +59,8 @@ class TOTPConcatPassword(password.Password):
         check = second_factor.PasswordCheck(
             user_id, user_info.password,
             lambda: self._check_password(user_info))
-        response = second_factor.login(user_id, enrolment, code, check)
+        response = second_factor.login(user_info.user_ref, enrolment, code,
+                                       check)
         if not paired and TOTP_METHOD in CONF.auth.methods:
             # The token says the second factor was verified, as if the
             # totp method had run: MFA rules and services can rely on it.

@@ -73,5 +73,6 @@ def require_code():
         raise audit.refuse(user_id, second_factor.REFUSED)
     user['original_password'] = original
     if not password_is_right():
+        verify.password_refused(verified)
         return  # Keystone refuses (and counts) the wrong password.
     second_factor.use_up(verified)

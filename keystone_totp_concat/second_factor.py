@@ -15,12 +15,12 @@
 A request may carry the code concatenated to the password, in the password
 method's ``passcode`` key, or in a ``totp`` method beside ``password``
 (``methods: ["password", "totp"]``). In every form the code is checked
-before Keystone's password check, which runs only for a code that fits; the
-code's use is recorded only once both factors held and is given back if
-the request fails after all (see use_up). Once a user has had too many
-failed codes, the password is verified first (without counting in
-Keystone's lockout) and codes that come without it are neither checked nor
-counted.
+before Keystone's password check, which runs only for a code that fits; a
+right code is recorded as used by its check and given back if the password
+or the rest of the request fails after all (see use_up). Once a user has
+had too many failed codes, the password is verified first (without
+counting in Keystone's lockout) and codes that come without it are neither
+checked nor counted.
 """
 
 import functools
@@ -74,20 +74,30 @@ class PasswordCheck:
         return self._result
 
 
-def login(user_id, enrolment, code, password):
+def login(user_ref, enrolment, code, password):
     """Verify both factors and use the code up; Keystone's password answer.
 
-    ``password`` is the request's PasswordCheck, or None when an auth
-    receipt of the same user already proved the password.
+    ``user_ref`` is the user Keystone resolved for the request (its
+    ``UserAuthInfo.user_ref``). ``password`` is the request's PasswordCheck,
+    or None when an auth receipt of the same user already proved the
+    password.
     """
+    user_id = user_ref['id']
     probe = password.probe if password is not None else None
     if recovery.is_recovery_code(code):
         verified = verify.check_recovery_code(user_id, code, probe)
     else:
         verified = verify.check_code(user_id, enrolment, code, probe)
     if verified is None:
-        raise audit.refuse(user_id, REFUSED)
-    answer = password.confirm() if password is not None else None
+        raise audit.refuse(user_id, REFUSED, user_ref['name'])
+    try:
+        answer = password.confirm() if password is not None else None
+    except exception.Unauthorized:
+        verify.password_refused(verified)
+        raise
+    except Exception:
+        verify.release_use(verified)
+        raise
     use_up(verified)
     if isinstance(verified, verify.RecoveryVerified):
         _tell_recovery_code_used(user_id)
@@ -95,15 +105,19 @@ def login(user_id, enrolment, code, password):
 
 
 def use_up(verified):
-    """Record the code as used by this request, unless the request fails.
+    """Keep the code used by this request, unless the request fails.
 
-    Recorded now, so that no concurrent request can use it too; given back
+    A TOTP code was recorded by its check, so that no concurrent request
+    can use it too; a recovery code is recorded now. Either is given back
     when the request still fails later (a scope the user has no role on, a
     failed password change). An auth receipt is not a failure: the code
     proved its factor in it.
     """
-    if not verify.record_use(verified):
-        raise audit.refuse(verified.user_id, 'TOTP code already used')
+    if isinstance(verified, verify.RecoveryVerified):
+        if not verify.record_use(verified):
+            raise audit.refuse(verified.user_id, 'TOTP code already used')
+    else:
+        verify.settle(verified)
     flask.after_this_request(functools.partial(_give_back_if_failed,
                                                verified))
 

@@ -47,7 +47,8 @@ class TOTPConcatTOTP(base.AuthMethodHandler):
             self._assert_password_method_checks_code(user_id)
         elif FIRST_FACTOR in auth_request.receipt_methods(user_id):
             enrolment = credentials.load_enrolment(user_id)
-            second_factor.login(user_id, enrolment, user_info.passcode, None)
+            second_factor.login(user_info.user_ref, enrolment,
+                                user_info.passcode, None)
         else:
             raise audit.refuse(user_id, 'a TOTP code without a password')
         return base.AuthHandlerResponse(

@@ -19,9 +19,15 @@ with, and the user's code checks are not locked by the throttle. The replay
 record and the throttle live in Keystone's SQL database (see
 keystone_totp_concat.db), shared by every process and node. When that store
 cannot be read or written, no code is accepted: 2FA fails closed.
+
+What a check costs the database: a wrong code, one transaction that counts
+it; a right code, one transaction that records its step as used (and reads
+the throttle), plus one that forgets earlier failures only for a user who
+has some, and one that gives the step back if the password is wrong.
 """
 
 import dataclasses
+import functools
 import time
 
 from keystone.common import password_hashing
@@ -47,11 +53,15 @@ PURGE_MARGIN_STEPS = 10
 
 @dataclasses.dataclass(frozen=True)
 class Verified:
-    """A code that passed check_code: whose, which device, which step."""
+    """A code that passed check_code: whose, which device, which step.
+
+    ``history``: the user had failed checks on record, which settle forgets.
+    """
 
     user_id: str
     credential_id: str
     step: int
+    history: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,9 +107,10 @@ def check_code(user_id, enrolment, code, prove_password=None):
     spent (see throttle.unproved_checks), so that the normal wrong code is
     refused without a password hash and a stranger cannot start a lockout.
 
-    The use is not recorded here: the caller calls record_use once the rest
-    of the request succeeded, so that a code only counts as used once it has
-    produced a token.
+    A right code's step is recorded as used at once, so that no concurrent
+    request can use it too. The caller then gives it back: with
+    password_refused when the password turns out wrong, with release_use
+    when the request fails later; or keeps it with settle.
     """
     group = CONF.totp_concat
     if not totp.is_well_formed(code, group.code_length):
@@ -113,14 +124,22 @@ def check_code(user_id, enrolment, code, prove_password=None):
         digits=group.code_length,
     )
     verified = None
+    attempt = functools.partial(_count, user_id, now)
     if match is not None:
         verified = Verified(user_id, enrolment.credential_ids[match.index],
                             match.step)
+        if verified.credential_id is not None:
+            attempt = functools.partial(_use, verified, now)
     try:
-        slot = _gate(user_id, now, verified, prove_password)
+        slot = _gate(user_id, attempt, prove_password)
     except StoreUnavailable:
         return None
-    return _decide(user_id, slot, verified, now) if slot else None
+    if not slot:
+        return None
+    verified = _decide(user_id, slot, verified, now)
+    if verified is not None and slot.history:
+        verified = dataclasses.replace(verified, history=True)
+    return verified
 
 
 def check_recovery_code(user_id, code, prove_password=None):
@@ -132,7 +151,8 @@ def check_recovery_code(user_id, code, prove_password=None):
     """
     now = int(time.time())
     try:
-        slot = _gate(user_id, now, None, prove_password)
+        slot = _gate(user_id, functools.partial(_count, user_id, now),
+                     prove_password)
         if not slot:
             return None
         verified = None
@@ -149,24 +169,26 @@ def check_recovery_code(user_id, code, prove_password=None):
     return _decide(user_id, slot, verified, now)
 
 
-def _gate(user_id, now, verified, prove_password):
-    """Count the check; None when the password, checked first, is wrong.
+def _gate(user_id, attempt, prove_password):
+    """Count or use the check; None when the password, checked first, is wrong.
 
-    See check_code for when the password is checked first.
+    ``attempt(unproved)`` is the store's answer (see db_api.count_check and
+    db_api.use_code). See check_code for when the password is checked first.
     """
-    group = CONF.totp_concat
-    unproved = None
-    if prove_password is not None:
-        unproved = policy.unproved_checks(group.password_first_after,
-                                          group.max_failures)
-    slot = _count(user_id, now, verified, unproved)
+    slot = attempt(_unproved() if prove_password is not None else None)
     if not slot.needs_password:
         return slot
     if not prove_password():
         LOG.info('Code of user %s not checked: the password, verified first '
                  'after earlier failed codes, is wrong.', user_id)
         return None
-    return _count(user_id, now, verified, None)
+    return attempt(None)
+
+
+def _unproved():
+    group = CONF.totp_concat
+    return policy.unproved_checks(group.password_first_after,
+                                  group.max_failures)
 
 
 def check_new_secret_code(user_id, secret, code):
@@ -190,19 +212,25 @@ def check_enrolled_code(user_id, enrolment, code):
     when accepted, recorded as used so it cannot log in afterwards.
     """
     verified = check_code(user_id, enrolment, code)
-    if verified is None or not record_use(verified):
-        return None
+    if verified is not None:
+        settle(verified)
     return verified
 
 
-def _count(user_id, now, verified, unproved):
+def _count(user_id, now, unproved):
     group = CONF.totp_concat
-    used = None
-    if verified is not None and verified.credential_id is not None:
-        used = (verified.credential_id, verified.step)
     return _store('counting a code check', user_id, db_api.count_check,
                   user_id, now, group.max_failures, group.lockout_duration,
-                  group.max_lockout_duration, used, unproved)
+                  group.max_lockout_duration, unproved)
+
+
+def _use(verified, now, unproved):
+    slot = _store('recording a used code', verified.user_id,
+                  db_api.use_code, verified.user_id, verified.credential_id,
+                  verified.step, now, unproved)
+    if slot.allowed:
+        _purge(verified.step)
+    return slot
 
 
 def _decide(user_id, slot, verified, now):
@@ -228,6 +256,41 @@ def _decide(user_id, slot, verified, now):
     return verified
 
 
+def settle(verified):
+    """Keep a right code used: its request succeeded.
+
+    Forgets the user's failed checks, when there are any (a second write
+    only for such a user). A failure is logged: the failures then stay on
+    record, which refuses more, never less.
+    """
+    if not (isinstance(verified, Verified) and verified.history):
+        return
+    try:
+        db_api.reset_throttle(verified.user_id)
+    except Exception as e:
+        LOG.warning('Could not reset the TOTP throttle of user %(user)s '
+                    'after a successful login (%(err)s).',
+                    {'user': verified.user_id, 'err': type(e).__name__})
+
+
+def password_refused(verified):
+    """Give a right code back and count its check: the password was wrong.
+
+    Counted as a check without a proved password, which never starts a
+    lockout. A recovery code is not used before the password is verified:
+    nothing to do. A failure is logged and leaves the code used.
+    """
+    if isinstance(verified, RecoveryVerified):
+        return
+    try:
+        db_api.refuse_use(verified.user_id, verified.credential_id,
+                          verified.step, time.time(), _unproved())
+    except Exception as e:
+        LOG.warning('Could not give back the TOTP code of user %(user)s '
+                    'after a wrong password (%(err)s).',
+                    {'user': verified.user_id, 'err': type(e).__name__})
+
+
 def release_use(verified):
     """Give a recorded code back when the request it came with failed.
 
@@ -248,12 +311,11 @@ def release_use(verified):
 
 
 def record_use(verified):
-    """Atomically mark the code's time step used; False if it already was.
+    """Atomically mark a recovery code, or a new device's step, used.
 
-    Call it once the rest of the request (the password) has been verified.
-    Exactly one of any number of concurrent calls for the same step (or
-    recovery code), on any node, returns True. It also resets the user's
-    throttle.
+    False if it already was. Exactly one of any number of concurrent calls
+    for the same step or recovery code, on any node, returns True. It also
+    resets the user's throttle. (check_code records a login code itself.)
     """
     if isinstance(verified, RecoveryVerified):
         try:
@@ -271,8 +333,7 @@ def record_use(verified):
     if outcome is None:
         _log_replay(verified)
         return False
-    if outcome == db_api.INSERTED:
-        _purge(verified.step)
+    _purge(verified.step)
     return True
 
 
@@ -282,9 +343,9 @@ _purged_before = None
 def _purge(step):
     """Drop replay records that no node's window can reach any more.
 
-    A first use of a credential triggers it, at most once per time step
-    and process: the cut-off only moves with the step, so purging more
-    often would find nothing new.
+    A used code triggers it, at most once per time step and process: the
+    cut-off only moves with the step, so purging more often would find
+    nothing new.
     """
     global _purged_before
     group = CONF.totp_concat

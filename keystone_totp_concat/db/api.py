@@ -59,12 +59,15 @@ class CheckSlot:
     step of the credential was already used. ``needs_password`` says the
     check was refused, uncounted, because the user's checks without a proved
     password are spent: the caller may prove the password and count again.
+    ``history`` (use_code) says the user has failed checks or lockouts on
+    record, which a successful login forgets.
     """
 
     allowed: bool
     locked_until: int = 0
     replayed: bool = False
     needs_password: bool = False
+    history: bool = False
 
 
 def insert_if_absent(session, table, **values):
@@ -123,20 +126,6 @@ def upsert(session, table, **values):
 
 # -- Replay record --
 
-def last_used_step(session, user_id, credential_id):
-    """Highest time step of the credential that produced a token, or None.
-
-    A cheap early answer for a replayed code; ``record_use`` is the one
-    that decides, atomically.
-    """
-    return session.execute(
-        sa.select(LAST_USE.c.step).where(
-            LAST_USE.c.user_id == user_id,
-            LAST_USE.c.credential_id == credential_id,
-        )
-    ).scalar_one_or_none()
-
-
 @retry_on_deadlock
 def record_use(user_id, credential_id, step):
     """Mark ``step`` of the credential used, reset the user's throttle.
@@ -146,40 +135,118 @@ def record_use(user_id, credential_id, step):
     (a replay, possibly by a concurrent request on another node).
     """
     with sql.session_for_write() as session:
-        advanced = session.execute(
-            sa.update(LAST_USE)
-            .where(
-                LAST_USE.c.user_id == user_id,
-                LAST_USE.c.credential_id == credential_id,
-                LAST_USE.c.step < step,
-            )
-            .values(step=step)
-        ).rowcount
-        # First use of this credential, or a replay: the primary key lets
-        # exactly one concurrent INSERT through.
-        if not advanced and not insert_if_absent(
-                session, LAST_USE, user_id=user_id,
-                credential_id=credential_id, step=step):
-            return None
-        clear_throttle(session, user_id)
-        # The device's "last used" (OS-TOTP status) outlives the record's
-        # purge; kept here, in the same transaction, not by another write.
-        session.execute(
-            sa.update(models.device)
-            .where(models.device.c.credential_id == credential_id,
-                   models.device.c.user_id == user_id)
-            .values(last_used_step=step)
+        outcome = _advance(session, user_id, credential_id, step)
+        if outcome is not None:
+            clear_throttle(session, user_id)
+    return outcome
+
+
+def _advance(session, user_id, credential_id, step):
+    """ADVANCED or INSERTED when this call used ``step``, else None."""
+    advanced = session.execute(
+        sa.update(LAST_USE)
+        .where(
+            LAST_USE.c.user_id == user_id,
+            LAST_USE.c.credential_id == credential_id,
+            LAST_USE.c.step < step,
         )
+        .values(step=step)
+    ).rowcount
+    # First use of this credential, or a replay: the primary key lets
+    # exactly one concurrent INSERT through.
+    if not advanced and not insert_if_absent(
+            session, LAST_USE, user_id=user_id,
+            credential_id=credential_id, step=step):
+        return None
+    # The device's "last used" (OS-TOTP status) outlives the record's
+    # purge; kept here, in the same transaction, not by another write.
+    session.execute(
+        sa.update(models.device)
+        .where(models.device.c.credential_id == credential_id,
+               models.device.c.user_id == user_id)
+        .values(last_used_step=step)
+    )
     return ADVANCED if advanced else INSERTED
 
 
+class _Undo(Exception):
+    """Rolls back use_code's transaction; carries its answer."""
+
+    def __init__(self, slot):
+        super().__init__()
+        self.slot = slot
+
+
+@retry_on_deadlock
+def use_code(user_id, credential_id, step, now, unproved=None):
+    """Use a step that a code matched, unless the throttle refuses it.
+
+    The one write of a login with a right code: one transaction records the
+    step as used, exactly once across processes and nodes (a replay gets
+    ``replayed``), then reads the user's throttle row and undoes the record
+    when the throttle refuses: a locked user's right code is refused like a
+    wrong one, and one without a proved password is refused uncounted once
+    ``unproved`` failed checks are on record (see count_check). The write
+    comes first so that SQLite takes its write lock at once, as InnoDB and
+    PostgreSQL take the row's. The check is not counted: a right code is
+    not a guess. When the rest of the request fails, refuse_use gives the
+    step back and counts the check then. A user without throttle history
+    has no row.
+    """
+    if unproved is not None and unproved < 1:
+        return CheckSlot(allowed=False, needs_password=True)
+    try:
+        with sql.session_for_write() as session:
+            if _advance(session, user_id, credential_id, step) is None:
+                return CheckSlot(allowed=False, replayed=True)
+            row = session.execute(
+                sa.select(THROTTLE.c.failures, THROTTLE.c.locked_until)
+                .where(THROTTLE.c.user_id == user_id)
+            ).one_or_none()
+            if row is None:
+                return CheckSlot(allowed=True)
+            if row.locked_until > now:
+                raise _Undo(CheckSlot(allowed=False,
+                                      locked_until=row.locked_until))
+            if unproved is not None and row.failures >= unproved:
+                raise _Undo(CheckSlot(allowed=False, needs_password=True))
+            return CheckSlot(allowed=True, history=True)
+    except _Undo as undone:
+        return undone.slot
+
+
+@retry_on_deadlock
+def refuse_use(user_id, credential_id, step, now, unproved):
+    """Give back a step used by use_code and count the failed check.
+
+    For a request whose password was wrong: the code was right, but the
+    check failed, and counts as one made without a proved password (so it
+    never starts a lockout, see count_check). One transaction.
+    """
+    with sql.session_for_write() as session:
+        _release(session, user_id, credential_id, step)
+        if unproved < 1:
+            return
+        counted = session.execute(
+            sa.update(THROTTLE)
+            .where(THROTTLE.c.user_id == user_id,
+                   THROTTLE.c.locked_until <= now,
+                   THROTTLE.c.failures < unproved)
+            .values(failures=THROTTLE.c.failures + 1)
+        ).rowcount
+        if not counted:
+            insert_if_absent(session, THROTTLE, user_id=user_id, failures=1,
+                             lockouts=0, locked_until=0)
+
+
 def clear_throttle(session, user_id):
-    """Forget the user's failed checks: a second factor was accepted."""
-    session.execute(
-        sa.update(THROTTLE)
-        .where(THROTTLE.c.user_id == user_id)
-        .values(failures=0, lockouts=0, locked_until=0)
-    )
+    """Forget the user's failed checks: a second factor was accepted.
+
+    The row goes: a user without throttle history has none, so that
+    use_code finds nothing to forget and count_check starts afresh.
+    """
+    return session.execute(
+        sa.delete(THROTTLE).where(THROTTLE.c.user_id == user_id)).rowcount
 
 
 @retry_on_deadlock
@@ -190,13 +257,17 @@ def release_use(user_id, credential_id, step):
     than this one stay refused, and only if no later step was used since.
     """
     with sql.session_for_write() as session:
-        return session.execute(
-            sa.update(LAST_USE)
-            .where(LAST_USE.c.user_id == user_id,
-                   LAST_USE.c.credential_id == credential_id,
-                   LAST_USE.c.step == step)
-            .values(step=step - 1)
-        ).rowcount
+        return _release(session, user_id, credential_id, step)
+
+
+def _release(session, user_id, credential_id, step):
+    return session.execute(
+        sa.update(LAST_USE)
+        .where(LAST_USE.c.user_id == user_id,
+               LAST_USE.c.credential_id == credential_id,
+               LAST_USE.c.step == step)
+        .values(step=step - 1)
+    ).rowcount
 
 
 @retry_on_deadlock
@@ -216,16 +287,13 @@ def purge_last_use(before_step):
 
 # -- Throttle --
 
-def count_check(user_id, now, max_failures, base, cap, match=None,
-                unproved=None):
+def count_check(user_id, now, max_failures, base, cap, unproved=None):
     """Count one code check of the user before it is made; see CheckSlot.
 
-    The count goes up before the code is compared, in the same statement
-    that tests the lock, so however many requests race, at most
-    ``max_failures`` checks run per lockout period. ``match`` is the
-    ``(credential_id, step)`` the code matched, if any: when that step was
-    already used the check is refused as a replay, uncounted, in the same
-    transaction (one round trip less per login than a read of its own).
+    For a code that matched none of the user's devices (a right code goes
+    through use_code). The count goes up before the result is used, in the
+    same statement that tests the lock, so however many requests race, at
+    most ``max_failures`` checks run per lockout period.
 
     ``unproved`` is None for a caller who proved the password; otherwise
     the number of failed checks (below ``max_failures``) up to which a
@@ -234,33 +302,38 @@ def count_check(user_id, now, max_failures, base, cap, match=None,
     """
     if unproved is not None and unproved < 1:
         return CheckSlot(allowed=False, needs_password=True)
-    slot = _count_check(user_id, now, max_failures, base, cap, match,
-                        unproved)
+    slot = _count_check(user_id, now, max_failures, base, cap, unproved)
     if slot is None:
-        slot = _count_first_check(user_id, now, max_failures, base, cap,
-                                  unproved)
+        # A concurrent success deleted the row between two statements.
+        slot = _count_check(user_id, now, max_failures, base, cap, unproved)
     if slot is None:
-        slot = _count_check(user_id, now, max_failures, base, cap, match,
-                            unproved)
+        raise retry.WriteConflict('count_check')
     return slot
 
 
 @retry_on_deadlock
-def _count_check(user_id, now, max_failures, base, cap, match, unproved):
-    """CheckSlot, or None when the user has no throttle row yet."""
+def _count_check(user_id, now, max_failures, base, cap, unproved):
+    """CheckSlot, or None when the user's row vanished meanwhile.
+
+    One transaction. A user without throttle history gets a row with this
+    check counted in it; concurrent first checks meet on its primary key,
+    and the losers count on the winner's row.
+    """
+    counting = (sa.update(THROTTLE)
+                .where(THROTTLE.c.user_id == user_id,
+                       THROTTLE.c.locked_until <= now)
+                .values(failures=THROTTLE.c.failures + 1))
+    if unproved is not None:
+        counting = counting.where(THROTTLE.c.failures < unproved)
     with sql.session_for_write() as session:
-        if match is not None:
-            credential_id, step = match
-            last = last_used_step(session, user_id, credential_id)
-            if last is not None and step <= last:
-                return CheckSlot(allowed=False, replayed=True)
-        counting = (sa.update(THROTTLE)
-                    .where(THROTTLE.c.user_id == user_id,
-                           THROTTLE.c.locked_until <= now)
-                    .values(failures=THROTTLE.c.failures + 1))
-        if unproved is not None:
-            counting = counting.where(THROTTLE.c.failures < unproved)
         counted = session.execute(counting).rowcount
+        if not counted:
+            first = _first_check(max_failures, now, base, cap)
+            if insert_if_absent(session, THROTTLE, user_id=user_id,
+                                **first):
+                return CheckSlot(allowed=True,
+                                 locked_until=first['locked_until'])
+            counted = session.execute(counting).rowcount
         row = session.execute(
             sa.select(THROTTLE.c.failures, THROTTLE.c.lockouts,
                       THROTTLE.c.locked_until)
@@ -286,30 +359,20 @@ def _count_check(user_id, now, max_failures, base, cap, match, unproved):
         return CheckSlot(allowed=True, locked_until=until)
 
 
-@retry_on_deadlock
-def _count_first_check(user_id, now, max_failures, base, cap, unproved):
-    """Create the user's throttle row with this check counted in it.
-
-    CheckSlot, or None when a concurrent first check created the row, in
-    which case the caller counts on that row.
-    """
-    values = {'failures': 1, 'lockouts': 0, 'locked_until': 0}
-    slot = CheckSlot(allowed=True)
+def _first_check(max_failures, now, base, cap):
+    """A new throttle row's values, with its first check counted."""
     if max_failures <= 1:
-        until = policy.locked_until(now, 0, base, cap)
-        values = {'failures': 0, 'lockouts': 1, 'locked_until': until}
-        slot = CheckSlot(allowed=True, locked_until=until)
-    with sql.session_for_write() as session:
-        if not insert_if_absent(session, THROTTLE, user_id=user_id,
-                                **values):
-            return None
-    return slot
+        return {'failures': 0, 'lockouts': 1,
+                'locked_until': policy.locked_until(now, 0, base, cap)}
+    return {'failures': 1, 'lockouts': 0, 'locked_until': 0}
 
 
 @retry_on_deadlock
 def reset_throttle(user_id):
-    """Forget the user's failed checks and lockouts (operator command)."""
+    """Forget the user's failed checks and lockouts.
+
+    After a successful login of a user with throttle history, and by the
+    operator command. The number of rows deleted (0 or 1).
+    """
     with sql.session_for_write() as session:
-        return session.execute(
-            sa.delete(THROTTLE).where(THROTTLE.c.user_id == user_id)
-        ).rowcount
+        return clear_throttle(session, user_id)

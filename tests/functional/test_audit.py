@@ -49,6 +49,9 @@ def test_refused_code_is_logged_and_notified_without_secrets(cloud, keystone):
     events = cadf_failures(lines)
     assert len(events) == 1
     assert events[0]['initiator']['user_id'] == user.id
+    # Named as Keystone names it, from the user the request resolved.
+    assert events[0]['initiator']['name'] == user.name
+    assert events[0]['initiator']['username'] == user.name
     assert events[0]['initiator']['host']['address'] == '127.0.0.1'
     assert events[0]['reason']['reasonType'] == (
         'Additional authentications steps required.')

@@ -38,13 +38,27 @@ def new_id():
     return uuid.uuid4().hex
 
 
-def count(user_id, now=NOW, match=None):
-    return api.count_check(user_id, now, MAX_FAILURES, BASE, CAP, match)
+def count(user_id, now=NOW):
+    return api.count_check(user_id, now, MAX_FAILURES, BASE, CAP)
+
+
+def use(user_id, credential_id, step, now=NOW, unproved=None):
+    return api.use_code(user_id, credential_id, step, now, unproved)
+
+
+def throttle_row(user_id):
+    with sql.session_for_read() as session:
+        return session.execute(sa.select(api.THROTTLE).where(
+            api.THROTTLE.c.user_id == user_id)).one_or_none()
 
 
 def last_step(user_id, credential_id):
     with sql.session_for_read() as session:
-        return api.last_used_step(session, user_id, credential_id)
+        return session.execute(
+            sa.select(api.LAST_USE.c.step).where(
+                api.LAST_USE.c.user_id == user_id,
+                api.LAST_USE.c.credential_id == credential_id)
+        ).scalar_one_or_none()
 
 
 def test_db_sync_creates_the_tables_under_its_own_version_table(database):
@@ -102,16 +116,71 @@ def test_lockouts_double_up_to_the_cap_and_success_resets(database):
     assert slots[-1].locked_until == now + BASE  # escalation forgotten
 
 
-def test_a_used_step_is_refused_uncounted_by_the_check(database):
+def test_a_right_code_uses_its_step_once_uncounted(database):
     user, cred = new_id(), new_id()
     api.record_use(user, cred, 100)
     for step in (99, 100):
-        slot = count(user, match=(cred, step))
+        slot = use(user, cred, step)
         assert (slot.allowed, slot.replayed) == (False, True)
-    assert count(user, match=(cred, 101)).allowed
-    assert count(user, match=(new_id(), 100)).allowed
-    # Replays were not counted: one more check is left before the lockout.
-    assert count(user).locked_until == NOW + BASE
+    assert use(user, cred, 101).allowed
+    assert last_step(user, cred) == 101
+    assert use(user, new_id(), 100).allowed
+    # Neither the uses nor the replays were counted: no throttle history.
+    assert throttle_row(user) is None
+
+
+def test_a_locked_users_right_code_is_refused_and_not_used(database):
+    user, cred = new_id(), new_id()
+    for _ in range(MAX_FAILURES):
+        count(user)
+    slot = use(user, cred, 100)
+    assert (slot.allowed, slot.locked_until) == (False, NOW + BASE)
+    assert last_step(user, cred) is None
+    assert use(user, cred, 100, NOW + BASE).allowed
+
+
+def test_a_right_code_without_the_password_stops_at_the_allowance(database):
+    user, cred = new_id(), new_id()
+    count_unproved(user, 2)
+    first = use(user, cred, 100, unproved=2)
+    assert (first.allowed, first.history) == (True, True)
+    count_unproved(user, 2)
+    slot = use(user, cred, 101, unproved=2)
+    assert (slot.allowed, slot.needs_password) == (False, True)
+    assert last_step(user, cred) == 100
+    assert use(user, cred, 101).allowed  # with the password proved
+
+
+def test_a_refused_use_gives_the_step_back_and_counts_unproved(database):
+    user, cred = new_id(), new_id()
+    assert use(user, cred, 100).history is False
+    api.refuse_use(user, cred, 100, NOW, 2)
+    assert last_step(user, cred) == 99
+    assert throttle_row(user).failures == 1
+    assert use(user, cred, 100).allowed  # the same code again
+    for step in (101, 102, 103):
+        api.refuse_use(user, cred, step - 1, NOW, 2)
+        use(user, cred, step)
+    # Counted only up to the allowance without a proved password: never
+    # a lockout.
+    assert (throttle_row(user).failures, throttle_row(user).locked_until) == (
+        2, 0)
+
+
+def test_a_success_forgets_the_history(database):
+    user, cred = new_id(), new_id()
+    count(user)
+    assert use(user, cred, 100).history is True
+    assert api.reset_throttle(user) == 1
+    assert throttle_row(user) is None
+    assert use(user, cred, 101).history is False
+
+
+def test_concurrent_uses_of_one_step_let_exactly_one_through(database):
+    user, cred = new_id(), new_id()
+    slots = race(12, lambda: use(user, cred, 500))
+    assert sum(s.allowed for s in slots) == 1
+    assert sum(s.replayed for s in slots) == 11
 
 
 def test_the_purge_runs_at_most_once_a_step_per_process(database):
@@ -171,8 +240,7 @@ def race(n, call):
 
 
 def count_unproved(user_id, unproved, now=NOW):
-    return api.count_check(user_id, now, MAX_FAILURES, BASE, CAP, None,
-                           unproved)
+    return api.count_check(user_id, now, MAX_FAILURES, BASE, CAP, unproved)
 
 
 def test_checks_without_the_password_stop_before_a_lockout(database):
@@ -193,9 +261,8 @@ def test_checks_without_the_password_stop_before_a_lockout(database):
 def test_no_checks_without_the_password_when_the_allowance_is_zero(database):
     user = new_id()
     assert count_unproved(user, 0).needs_password
-    with sql.session_for_read() as session:
-        assert session.execute(sa.select(api.THROTTLE).where(
-            api.THROTTLE.c.user_id == user)).first() is None
+    assert use(user, new_id(), 100, unproved=0).needs_password
+    assert throttle_row(user) is None
 
 
 def test_concurrent_checks_without_the_password_never_overrun(database):
