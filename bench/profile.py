@@ -13,7 +13,8 @@
 """Where one login's time goes, inside uwsgi (``python -m bench.profile``).
 
 Starts the benchmark's two nodes with one uwsgi process each, samples the
-plugin node's worker with py-spy (wall clock, non-blocking, so the worker
+plugin node's worker (the stock node's for ``unknown-user``, Keystone's
+cheapest refusal) with py-spy (wall clock, non-blocking, so the worker
 runs at full speed; --idle, so waits for the database count) while one
 client sends one kind of request, and prints the milliseconds per request
 spent in this package's functions and in the parts of Keystone around them,
@@ -37,6 +38,7 @@ import local_keystone  # tools/, put on sys.path by bench.run
 from tests import databases
 
 RATE = 250  # samples per second
+WARMUP = 5  # requests before the profiler starts
 # Keystone frames worth showing beside this package's own.
 KEYSTONE = (
     'Flask.wsgi_app', 'authenticate_for_token', 'AuthInfo._lookup_project',
@@ -83,7 +85,8 @@ def per_request(raw_file, requests, every=False):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--db', choices=sorted(databases.SERVERS), default='mysql')
-    p.add_argument('--scenario', choices=('enrolled', 'wrong-code'),
+    p.add_argument('--scenario',
+                   choices=('enrolled', 'wrong-code', 'unknown-user'),
                    default='enrolled')
     p.add_argument('--seconds', type=float, default=30)
     p.add_argument('--limit', type=int, default=200,
@@ -95,7 +98,7 @@ def main(argv=None):
     # Users enough for --limit requests: a code per enrolled login, and at
     # most 3 wrong codes per user (bench.run.WRONG_CODES_PER_USER).
     settings = bench_run.parse_args([
-        '--samples', str(args.limit), '--plain-users', '2',
+        '--samples', str(args.limit + WARMUP), '--plain-users', '2',
         '--enrolled-users', str(args.limit // 2)])
     with databases.fresh_database(args.db) as database, \
             tempfile.TemporaryDirectory(prefix='ktc-profile-') as tmp:
@@ -104,15 +107,19 @@ def main(argv=None):
             bench.start_nodes(database, 1)
             bench.create_users()
             make = {'enrolled': bench.enrolled_login,
-                    'wrong-code': bench.wrong_code}[args.scenario]
-            for _ in range(5):
+                    'wrong-code': bench.wrong_code,
+                    'unknown-user': bench.stock_unknown_user}[args.scenario]
+            # Keystone's cheapest refusal is the stock node's.
+            node = (bench.stock if args.scenario == 'unknown-user'
+                    else bench.plugin)
+            for _ in range(WARMUP):
                 bench.timed(make)
             raw = pathlib.Path(tmp) / 'profile.txt'
             spy = subprocess.Popen(
                 [str(local_keystone.BIN / 'py-spy'), 'record',
                  '--nonblocking', '--idle',
                  '-r', str(RATE), '-f', 'raw', '-o', str(raw),
-                 '-p', str(worker_pid(bench.plugin))],
+                 '-p', str(worker_pid(node))],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
             count = 0

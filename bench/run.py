@@ -154,8 +154,10 @@ class Bench:
     def create_users(self):
         a = self.args
         # Each enrolled device yields 2 codes at once and 1 per 30 s step.
-        wrong = math.ceil(a.samples * 1.2 / WRONG_CODES_PER_USER)
-        suspected = math.ceil(a.samples * 1.2 / SUSPECTED_CODES_PER_USER)
+        # Every request of a scenario, warm-up included, has its own code.
+        requests = self.warmup() + a.samples
+        wrong = math.ceil(requests / WRONG_CODES_PER_USER)
+        suspected = math.ceil(requests / SUSPECTED_CODES_PER_USER)
         wanted = [False] * a.plain_users + [True] * (
             a.enrolled_users + wrong + suspected)
         with futures.ThreadPoolExecutor(4) as pool:
@@ -177,6 +179,10 @@ class Bench:
         self.native_stock_users = Cycle(enrolled)
         self.wrong_code_users = Cycle(
             users[a.plain_users + a.enrolled_users:] * WRONG_CODES_PER_USER)
+
+    def warmup(self):
+        """Latency rounds not measured: each worker warms up."""
+        return 3 * self.processes
 
     def make_suspected(self, user):
         """Three wrong codes: the next ones are checked password first."""
@@ -293,7 +299,7 @@ class Bench:
         cpu = {name: [] for name in scenarios}
         order = list(scenarios)
         rng = random.Random(8)
-        warmup = 3 * self.processes
+        warmup = self.warmup()
         open_request = {}  # node -> (scenario, CPU at its start) or None
 
         def close(node):
@@ -454,7 +460,7 @@ def parse_args(argv):
     p.add_argument('--rounds', type=int, default=3,
                    help='throughput runs per node and client count')
     p.add_argument('--plain-users', type=int, default=20)
-    p.add_argument('--enrolled-users', type=int, default=150)
+    p.add_argument('--enrolled-users', type=int, default=300)
     p.add_argument('--out', type=pathlib.Path,
                    default=ROOT / 'bench' / 'results')
     return p.parse_args(argv)

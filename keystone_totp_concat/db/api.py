@@ -315,9 +315,10 @@ def count_check(user_id, now, max_failures, base, cap, unproved=None):
 def _count_check(user_id, now, max_failures, base, cap, unproved):
     """CheckSlot, or None when the user's row vanished meanwhile.
 
-    One transaction. A user without throttle history gets a row with this
-    check counted in it; concurrent first checks meet on its primary key,
-    and the losers count on the winner's row.
+    One transaction, one statement for most checks. A user without
+    throttle history gets a row with this check counted in it; concurrent
+    first checks meet on its primary key, and the losers count on the
+    winner's row.
     """
     counting = (sa.update(THROTTLE)
                 .where(THROTTLE.c.user_id == user_id,
@@ -326,14 +327,14 @@ def _count_check(user_id, now, max_failures, base, cap, unproved):
     if unproved is not None:
         counting = counting.where(THROTTLE.c.failures < unproved)
     with sql.session_for_write() as session:
+        # Not the last check before a lockout: nothing more to read.
+        if session.execute(counting.where(
+                THROTTLE.c.failures < max_failures - 1)).rowcount:
+            return CheckSlot(allowed=True)
+        first = _first_check(max_failures, now, base, cap)
+        if insert_if_absent(session, THROTTLE, user_id=user_id, **first):
+            return CheckSlot(allowed=True, locked_until=first['locked_until'])
         counted = session.execute(counting).rowcount
-        if not counted:
-            first = _first_check(max_failures, now, base, cap)
-            if insert_if_absent(session, THROTTLE, user_id=user_id,
-                                **first):
-                return CheckSlot(allowed=True,
-                                 locked_until=first['locked_until'])
-            counted = session.execute(counting).rowcount
         row = session.execute(
             sa.select(THROTTLE.c.failures, THROTTLE.c.lockouts,
                       THROTTLE.c.locked_until)

@@ -18,34 +18,36 @@ the ``log`` driver. Keystone without a driver cannot show that an event was
 real oslo.messaging notifiers.
 """
 
+import keystone.conf
 from keystone import notifications
-from oslo_config import cfg
 import oslo_messaging
 import pytest
 
 from keystone_totp_concat import audit
 
-
-def notifier(driver):
-    conf = cfg.ConfigOpts()
-    conf([], project='ktc-test')
-    transport = oslo_messaging.get_notification_transport(
-        conf, url='fake://')
-    conf.set_override('driver', [driver],
-                      group='oslo_messaging_notifications')
-    return oslo_messaging.Notifier(transport, 'identity.test')
+CONF = keystone.conf.CONF
 
 
-@pytest.mark.parametrize('driver,sent', [('noop', 0), ('log', 1)])
+@pytest.mark.parametrize('drivers,sent', [([], 0), (['noop'], 0),
+                                          (['log'], 1),
+                                          (['noop', 'messagingv2'], 1)])
 def test_an_event_is_built_only_for_a_notifier_that_sends(monkeypatch,
-                                                          driver, sent):
-    calls = []
-    monkeypatch.setattr(notifications, '_notifier', notifier(driver))
-    monkeypatch.setattr(notifications, 'build_audit_initiator',
-                        lambda: type('Initiator', (), {})())
-    monkeypatch.setattr(notifications, '_send_audit_notification',
-                        lambda **kwargs: calls.append(kwargs))
-    audit._notify('u1', 'failure', None, audit.NOTIFY_EVENT, 'alice')
+                                                          drivers, sent):
+    transport = oslo_messaging.get_notification_transport(
+        CONF, url='fake://')
+    CONF.set_override('driver', drivers,
+                      group='oslo_messaging_notifications')
+    try:
+        monkeypatch.setattr(notifications, '_notifier',
+                            oslo_messaging.Notifier(transport, 'identity.t'))
+        calls = []
+        monkeypatch.setattr(notifications, 'build_audit_initiator',
+                            lambda: type('Initiator', (), {})())
+        monkeypatch.setattr(notifications, '_send_audit_notification',
+                            lambda **kwargs: calls.append(kwargs))
+        audit._notify('u1', 'failure', None, audit.NOTIFY_EVENT, 'alice')
+    finally:
+        CONF.clear_override('driver', group='oslo_messaging_notifications')
     assert len(calls) == sent
     if sent:
         assert calls[0]['initiator'].username == 'alice'
