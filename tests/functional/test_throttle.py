@@ -206,6 +206,25 @@ def test_a_stranger_cannot_lock_the_user_out(cloud):
     assert throttle_row(cloud, user) is None  # failures forgotten
 
 
+def test_a_right_code_with_a_wrong_password_counts_but_never_locks(cloud):
+    """Whoever holds the device but not the password cannot lock us either.
+
+    The right code's step is used by its check and given back when the
+    password is wrong; the check then counts as one without a proved
+    password: up to password_first_after, never a lockout.
+    """
+    user = cloud.create_user(devices=1)
+    code = user.code()
+    for n in range(6):
+        r = cloud.login_as(user, 'guess-%d' % n + code)
+        assert r.status_code == 401, r.text
+    row = throttle_row(cloud, user)
+    assert (row.failures, row.locked_until) == (3, 0)
+    # Keystone counted the three passwords it checked, as it counts any
+    # wrong password; the later ones were compared uncounted, first.
+    assert failed_auth_count(cloud, user) == 3
+
+
 def test_after_a_stranger_the_user_may_still_mistype(cloud):
     user = cloud.create_user(devices=1)
     for _ in range(20):
