@@ -90,8 +90,10 @@ test-releases: venv
 	$(BIN)/pip install --quiet -c constraints.txt uv
 	$(BIN)/python -m tests.releases.run $(RELEASES)
 
-# Side-by-side benchmark with stock Keystone (bench/): 7-11 minutes on two
-# cores; writes bench/results/. Not part of CI: timings need a quiet machine.
+# Side-by-side benchmark with stock Keystone (bench/), with 2 and 4 uwsgi
+# processes: about 30 minutes on two cores; writes bench/results/ and exits 1
+# when a target of issue 19 does not hold. Not part of CI: timings need a
+# quiet machine.
 BENCH_ARGS ?=
 bench: venv
 	$(BIN)/pip install --quiet -c constraints.txt -r bench/requirements.txt
