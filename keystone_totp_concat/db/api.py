@@ -227,14 +227,7 @@ def refuse_use(user_id, credential_id, step, now, unproved):
         _release(session, user_id, credential_id, step)
         if unproved < 1:
             return
-        counted = session.execute(
-            sa.update(THROTTLE)
-            .where(THROTTLE.c.user_id == user_id,
-                   THROTTLE.c.locked_until <= now,
-                   THROTTLE.c.failures < unproved)
-            .values(failures=THROTTLE.c.failures + 1)
-        ).rowcount
-        if not counted:
+        if not session.execute(_counting(user_id, now, unproved)).rowcount:
             insert_if_absent(session, THROTTLE, user_id=user_id, failures=1,
                              lockouts=0, locked_until=0)
 
@@ -320,12 +313,7 @@ def _count_check(user_id, now, max_failures, base, cap, unproved):
     first checks meet on its primary key, and the losers count on the
     winner's row.
     """
-    counting = (sa.update(THROTTLE)
-                .where(THROTTLE.c.user_id == user_id,
-                       THROTTLE.c.locked_until <= now)
-                .values(failures=THROTTLE.c.failures + 1))
-    if unproved is not None:
-        counting = counting.where(THROTTLE.c.failures < unproved)
+    counting = _counting(user_id, now, unproved)
     with sql.session_for_write() as session:
         # Not the last check before a lockout: nothing more to read.
         if session.execute(counting.where(
@@ -358,6 +346,20 @@ def _count_check(user_id, now, max_failures, base, cap, unproved):
                     locked_until=until)
         )
         return CheckSlot(allowed=True, locked_until=until)
+
+
+def _counting(user_id, now, unproved):
+    """The UPDATE that counts a check unless the user is locked.
+
+    With ``unproved`` (see count_check), only below that many failures.
+    """
+    counting = (sa.update(THROTTLE)
+                .where(THROTTLE.c.user_id == user_id,
+                       THROTTLE.c.locked_until <= now)
+                .values(failures=THROTTLE.c.failures + 1))
+    if unproved is not None:
+        counting = counting.where(THROTTLE.c.failures < unproved)
+    return counting
 
 
 def _first_check(max_failures, now, base, cap):
