@@ -41,6 +41,7 @@ retry_on_deadlock = retry.on_conflict
 
 LAST_USE = models.last_use
 THROTTLE = models.throttle
+DEVICE = models.device
 
 # What record_use did when it was the request that used the step.
 ADVANCED = 'advanced'  # the credential's record moved to a later step
@@ -80,21 +81,29 @@ def insert_if_absent(session, table, **values):
     then aborts fails again at its rollback, and oslo.db's enginefacade logs
     the dropped duplicate with a traceback at ERROR before the retry.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == 'mysql':
-        statement = mysql.insert(table).values(**values).prefix_with('IGNORE')
-    elif dialect in ('postgresql', 'sqlite'):
-        module = postgresql if dialect == 'postgresql' else sqlite
-        statement = module.insert(table).values(
-            **values).on_conflict_do_nothing()
-    else:
+    statement = _skipping_duplicates(session, table)
+    if statement is None:
         try:
             with session.begin_nested():
                 session.execute(sa.insert(table).values(**values))
         except db_exception.DBDuplicateEntry:
             return False
         return True
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement.values(**values)).rowcount == 1
+
+
+def _skipping_duplicates(session, table):
+    """An INSERT into ``table`` that skips a duplicate primary key.
+
+    None for a dialect without such a statement.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == 'mysql':
+        return mysql.insert(table).prefix_with('IGNORE')
+    if dialect in ('postgresql', 'sqlite'):
+        module = postgresql if dialect == 'postgresql' else sqlite
+        return module.insert(table).on_conflict_do_nothing()
+    return None
 
 
 def upsert(session, table, **values):
@@ -158,15 +167,36 @@ def _advance(session, user_id, credential_id, step):
             session, LAST_USE, user_id=user_id,
             credential_id=credential_id, step=step):
         return None
-    # The device's "last used" (OS-TOTP status) outlives the record's
-    # purge; kept here, in the same transaction, not by another write.
-    session.execute(
-        sa.update(models.device)
-        .where(models.device.c.credential_id == credential_id,
-               models.device.c.user_id == user_id)
-        .values(last_used_step=step)
-    )
     return ADVANCED if advanced else INSERTED
+
+
+def _use_without_history(session, user_id, credential_id, step):
+    """Record ``step`` if the user has no throttle row; True if it did.
+
+    The usual login in one statement: the credential's first use since its
+    record was purged (an INSERT), or its next step (an UPDATE), by a user
+    without failed checks. Anything else (a replay, throttle history) is
+    left to the general path.
+    """
+    insert = _skipping_duplicates(session, LAST_USE)
+    if insert is None:
+        return False
+    no_history = ~sa.exists().where(THROTTLE.c.user_id == user_id)
+    source = sa.select(
+        sa.literal(user_id, LAST_USE.c.user_id.type),
+        sa.literal(credential_id, LAST_USE.c.credential_id.type),
+        sa.literal(step, LAST_USE.c.step.type),
+    ).where(no_history)
+    if session.execute(insert.from_select(
+            ['user_id', 'credential_id', 'step'], source)).rowcount:
+        return True
+    return session.execute(
+        sa.update(LAST_USE)
+        .where(LAST_USE.c.user_id == user_id,
+               LAST_USE.c.credential_id == credential_id,
+               LAST_USE.c.step < step, no_history)
+        .values(step=step)
+    ).rowcount == 1
 
 
 class _Undo(Exception):
@@ -191,12 +221,15 @@ def use_code(user_id, credential_id, step, now, unproved=None):
     PostgreSQL take the row's. The check is not counted: a right code is
     not a guess. When the rest of the request fails, refuse_use gives the
     step back and counts the check then. A user without throttle history
-    has no row.
+    has no row, and the usual login is one statement (two when the
+    credential was used minutes ago).
     """
     if unproved is not None and unproved < 1:
         return CheckSlot(allowed=False, needs_password=True)
     try:
         with sql.session_for_write() as session:
+            if _use_without_history(session, user_id, credential_id, step):
+                return CheckSlot(allowed=True)
             if _advance(session, user_id, credential_id, step) is None:
                 return CheckSlot(allowed=False, replayed=True)
             row = session.execute(
@@ -268,14 +301,21 @@ def purge_last_use(before_step):
     """Delete records whose step left every node's acceptance window.
 
     Such a record no longer refuses anything: every step a node accepts is
-    later. Called after a first use (at most once a step per process), in
-    its own transaction, so that the table holds only credentials used
-    recently without a cron job.
+    later. Called after a use (at most once a step per process), in its own
+    transaction, so that the table holds only credentials used recently
+    without a cron job. The step goes to the device's row first: the
+    record is the device's "last used" until then (db/enrolment.devices),
+    so that a login writes one row, not two.
     """
+    old = LAST_USE.c.step < before_step
     with sql.session_for_write() as session:
-        return session.execute(
-            sa.delete(LAST_USE).where(LAST_USE.c.step < before_step)
-        ).rowcount
+        session.execute(
+            sa.update(DEVICE)
+            .where(DEVICE.c.user_id == LAST_USE.c.user_id,
+                   DEVICE.c.credential_id == LAST_USE.c.credential_id, old)
+            .values(last_used_step=LAST_USE.c.step)
+        )
+        return session.execute(sa.delete(LAST_USE).where(old)).rowcount
 
 
 # -- Throttle --

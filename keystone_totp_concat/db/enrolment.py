@@ -18,7 +18,8 @@ Keystone's database so every node sees it. The secret is stored encrypted
 with Keystone's credential keys, like the blob of a credential. A device is
 a Keystone ``totp`` credential (the source of truth); this table only adds
 what the credential table has no column for: a label, when it was made and
-when it last produced a token. Sessions come from Keystone's enginefacade.
+when it last produced a token (with the replay record, see devices).
+Sessions come from Keystone's enginefacade.
 """
 
 from keystone.common import sql
@@ -93,10 +94,30 @@ def add_device(credential_id, user_id, label, created_at):
 
 
 def devices(user_id):
-    """``{credential_id: row}`` of the user's device details."""
+    """``{credential_id: row}`` of the user's device details.
+
+    A row's ``last_used_step`` is the later of the device's own and its
+    replay record's: a login writes only the record, whose purge copies it
+    to the device (db_api.purge_last_use). After a request that failed
+    once its code was accepted, it is the step before that code's, the
+    record's give-back.
+    """
+    record = db_api.LAST_USE
+    recorded = record.c.step
+    kept = device.c.last_used_step
+    last = sa.case(
+        (sa.and_(recorded.is_not(None),
+                 sa.or_(kept.is_(None), recorded > kept)), recorded),
+        else_=kept)
+    query = (
+        sa.select(device.c.credential_id, device.c.user_id, device.c.label,
+                  device.c.created_at, last.label('last_used_step'))
+        .select_from(device.outerjoin(record, sa.and_(
+            record.c.user_id == device.c.user_id,
+            record.c.credential_id == device.c.credential_id)))
+        .where(device.c.user_id == user_id))
     with sql.session_for_read() as session:
-        rows = session.execute(
-            sa.select(device).where(device.c.user_id == user_id)).all()
+        rows = session.execute(query).all()
     return {row.credential_id: row for row in rows}
 
 

@@ -20,6 +20,7 @@ functional tests repeat the races with real uwsgi processes and nodes.
 
 import collections
 import concurrent.futures
+import contextlib
 import threading
 import uuid
 
@@ -59,6 +60,28 @@ def last_step(user_id, credential_id):
                 api.LAST_USE.c.user_id == user_id,
                 api.LAST_USE.c.credential_id == credential_id)
         ).scalar_one_or_none()
+
+
+@contextlib.contextmanager
+def statements():
+    """The SQL statements run on Keystone's engine inside the block.
+
+    Their first words; without SQLite's explicit BEGIN.
+    """
+    with sql.session_for_read() as session:
+        engine = session.get_bind()
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        verb = statement.lstrip().split(None, 1)[0].upper()
+        if verb != 'BEGIN':
+            seen.append(verb)
+
+    sa.event.listen(engine, 'before_cursor_execute', record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, 'before_cursor_execute', record)
 
 
 def test_db_sync_creates_the_tables_under_its_own_version_table(database):
@@ -114,6 +137,31 @@ def test_lockouts_double_up_to_the_cap_and_success_resets(database):
     api.record_use(user, new_id(), 5)
     slots = [count(user, now) for _ in range(MAX_FAILURES)]
     assert slots[-1].locked_until == now + BASE  # escalation forgotten
+
+
+def test_the_usual_login_is_one_insert(database):
+    # A credential's first use in the purge's window by a user without
+    # throttle history: the per-login floor, one write.
+    user, cred = new_id(), new_id()
+    with statements() as seen:
+        slot = use(user, cred, 100)
+    assert (slot.allowed, slot.history) == (True, False)
+    assert seen == ['INSERT']
+    assert last_step(user, cred) == 100
+    # Its next step minutes later: the INSERT finds the record, one UPDATE.
+    with statements() as seen:
+        assert use(user, cred, 104).allowed
+    assert seen == ['INSERT', 'UPDATE']
+    assert last_step(user, cred) == 104
+    # A replay of that step, or a user with history: the general path,
+    # which still records the step once and reads the history.
+    assert use(user, cred, 104).replayed
+    other = new_id()
+    count(other)
+    with statements() as seen:
+        slot = use(other, cred, 100)
+    assert (slot.allowed, slot.history) == (True, True)
+    assert len(seen) > 1 and last_step(other, cred) == 100
 
 
 def test_a_right_code_uses_its_step_once_uncounted(database):

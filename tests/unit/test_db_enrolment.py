@@ -80,6 +80,15 @@ def test_expired_pending_enrolments_are_purged(database):
     assert db.get_pending(fresh) is not None
 
 
+def test_a_failed_request_gives_its_last_use_back(database):
+    user, cred = new_id(), new_id()
+    db.add_device(cred, user, None, 500)
+    assert api.use_code(user, cred, 1000, 10 ** 9).allowed
+    assert db.devices(user)[cred].last_used_step == 1000
+    api.release_use(user, cred, 1000)
+    assert db.devices(user)[cred].last_used_step == 999
+
+
 def test_device_details_and_last_use(database):
     user, cred, other = new_id(), new_id(), new_id()
     db.add_device(cred, user, 'phone', 500)
@@ -87,8 +96,8 @@ def test_device_details_and_last_use(database):
     assert set(db.devices(user)) == {cred, other}
     assert db.devices(user)[cred].last_used_step is None
 
-    # The replay record's write keeps the device's last use, in the same
-    # transaction; the record's purge does not lose it.
+    # The replay record is the device's last use; its purge copies the
+    # step to the device's row first, so that it is not lost.
     assert api.record_use(user, cred, 1000) == api.INSERTED
     assert db.devices(user)[cred].last_used_step == 1000
     assert db.devices(user)[other].last_used_step is None
@@ -96,6 +105,11 @@ def test_device_details_and_last_use(database):
     assert api.record_use(user, cred, 1002) is None
     api.purge_last_use(10 ** 9)
     assert db.devices(user)[cred].last_used_step == 1003
+
+    # Only records that left the window are purged and copied.
+    assert api.record_use(user, other, 2000) == api.INSERTED
+    api.purge_last_use(1500)
+    assert db.devices(user)[other].last_used_step == 2000
 
     assert db.delete_devices(user, [cred]) == 1
     assert set(db.devices(user)) == {other}
