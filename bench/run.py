@@ -69,7 +69,8 @@ SUSPECTED_CODES_PER_USER = 6
 STOCK_WSGI = 'keystone.wsgi.api:application'
 # Users whose passwords are stored with bcrypt cost 4 (Bench.cheapen).
 CHEAP_PLAIN, CHEAP_ENROLLED = 10, 150
-# The scenarios of the added-CPU figure, measured --cpu-samples times each.
+# The scenarios of the added-CPU figure, measured in --cpu-blocks more
+# blocks (Bench.latency).
 CPU_PAIR = ('stock_password_cost4', 'plugin_enrolled_cost4')
 
 
@@ -213,10 +214,20 @@ class Bench:
 
         The set-up ran through the plugin node; without a restart its
         workers would carry that history (heap, caches) into the runs.
+        A node that does not come back is started once more, and what its
+        uwsgi said is printed: a run of half an hour should not end there.
         """
         for node in (self.plugin, self.stock):
             node.stop()
-            node.start(processes=self.processes)
+            try:
+                node.start(processes=self.processes)
+            except RuntimeError as e:
+                log = node.workdir / 'uwsgi.log'
+                print('bench: %s; last lines of %s:\n%s' % (
+                    e, log, ''.join(log.read_text(errors='replace')
+                                    .splitlines(True)[-8:])), flush=True)
+                node.stop()
+                node.start(processes=self.processes)
 
     def warmup(self):
         """Latency rounds not measured: each worker warms up."""
@@ -344,21 +355,29 @@ class Bench:
         moment it was sent until the next request to that node was: work a
         worker finishes after answering (closing the request) counts for
         the request that caused it. One client, so nothing else runs there.
+
         The two scenarios of the added-CPU figure then run on, interleaved,
-        up to --cpu-samples each: a login's CPU varies by a standard
-        deviation of about 15 ms here, and the figure is a difference of
-        a few.
+        in --cpu-blocks more blocks of --samples rounds, each on freshly
+        restarted nodes: a login's CPU varies by a standard deviation of
+        about 15 ms here, and a node's workers differ from the next start's
+        (hash seed, memory layout) by a millisecond or two, while the
+        figure is a difference of a few.
         """
         samples = {name: [] for name in scenarios}
         cpu = {name: [] for name in scenarios}
-        open_request = {}  # node -> (scenario, CPU at its start) or None
-        rounds = [(list(scenarios), self.warmup() + self.args.samples,
-                   self.warmup())]
         pair = [name for name in CPU_PAIR if name in scenarios]
-        more = self.args.cpu_samples - self.args.samples
-        if pair and more > 0:
-            rounds.append((pair, more, 0))
+        blocks = [list(scenarios)] + [pair] * (
+            self.args.cpu_blocks if pair else 0)
         rng = random.Random(8)
+        for number, order in enumerate(blocks):
+            if number:
+                self.restart_nodes()
+            self.latency_block(scenarios, order, rng, samples, cpu)
+        return samples, cpu
+
+    def latency_block(self, scenarios, order, rng, samples, cpu):
+        """Warm-up rounds, then --samples measured rounds of ``order``."""
+        open_request = {}  # node -> (scenario, CPU at its start) or None
 
         def close(node):
             now = tree_cpu_seconds(node.process.pid)
@@ -367,12 +386,12 @@ class Bench:
                 cpu[previous[0]].append(now - previous[1])
             return now
 
-        for order, measured in ((order, n >= warmup)
-                                for order, count, warmup in rounds
-                                for n in range(count)):
+        warmup = self.warmup()
+        for i in range(warmup + self.args.samples):
             rng.shuffle(order)
             for name in order:
                 node, body, expected = scenarios[name][1]()
+                measured = i >= warmup
                 started = close(node)
                 start = time.perf_counter()
                 r = self.post(node, body)
@@ -386,7 +405,6 @@ class Bench:
                     samples[name].append(elapsed)
         for node in list(open_request):
             close(node)
-        return samples, cpu
 
     def throughput(self, node, make_request, clients):
         """Logins per second of ``clients`` threads, and CPU per login.
@@ -511,9 +529,10 @@ def parse_args(argv):
                    help='SQL server on 127.0.0.1 (see tests/databases.py)')
     p.add_argument('--samples', type=int, default=100,
                    help='measured requests per latency scenario')
-    p.add_argument('--cpu-samples', type=int, default=400,
-                   help='measured requests of each scenario of the '
-                   'added-CPU figure (bcrypt cost 4)')
+    p.add_argument('--cpu-blocks', type=int, default=4,
+                   help='more blocks of --samples rounds of the two '
+                   'scenarios of the added-CPU figure (bcrypt cost 4), '
+                   'each on restarted nodes')
     p.add_argument('--processes', type=int, nargs='+', default=[2, 4],
                    help='uwsgi processes per Keystone node: a whole run '
                    'for each number')

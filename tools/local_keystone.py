@@ -170,6 +170,7 @@ class LocalKeystone:
         raise RuntimeError('Keystone did not answer on %s' % self.url)
 
     def stop(self):
+        """Stop uwsgi and wait until its port is free for a restart."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -177,6 +178,12 @@ class LocalKeystone:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        deadline = time.monotonic() + 15
+        while self.process and time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(('127.0.0.1', self.port)) != 0:
+                    return
+            time.sleep(0.1)
 
 
 DEMO_HELP = """

@@ -21,6 +21,7 @@ enginefacade, so the tables share ``[database] connection`` and its pool.
 """
 
 import dataclasses
+import functools
 
 from keystone.common import sql
 from oslo_db import exception as db_exception
@@ -81,7 +82,7 @@ def insert_if_absent(session, table, **values):
     then aborts fails again at its rollback, and oslo.db's enginefacade logs
     the dropped duplicate with a traceback at ERROR before the retry.
     """
-    statement = _skipping_duplicates(session, table)
+    statement = _skipping_duplicates(_dialect(session), table)
     if statement is None:
         try:
             with session.begin_nested():
@@ -92,12 +93,15 @@ def insert_if_absent(session, table, **values):
     return session.execute(statement.values(**values)).rowcount == 1
 
 
-def _skipping_duplicates(session, table):
+def _dialect(session):
+    return session.get_bind().dialect.name
+
+
+def _skipping_duplicates(dialect, table):
     """An INSERT into ``table`` that skips a duplicate primary key.
 
     None for a dialect without such a statement.
     """
-    dialect = session.get_bind().dialect.name
     if dialect == 'mysql':
         return mysql.insert(table).prefix_with('IGNORE')
     if dialect in ('postgresql', 'sqlite'):
@@ -178,25 +182,39 @@ def _use_without_history(session, user_id, credential_id, step):
     without failed checks. Anything else (a replay, throttle history) is
     left to the general path.
     """
-    insert = _skipping_duplicates(session, LAST_USE)
-    if insert is None:
+    statements = _usual_login(_dialect(session))
+    if statements is None:
         return False
+    values = {'u': user_id, 'c': credential_id, 's': step}
+    return any(session.execute(statement, values).rowcount
+               for statement in statements)
+
+
+@functools.lru_cache(maxsize=None)
+def _usual_login(dialect):
+    """The INSERT and UPDATE of _use_without_history, built once.
+
+    Bound at each call (``u``, ``c``, ``s``): a login should not pay for
+    building them. None for a dialect without an INSERT that skips a
+    duplicate.
+    """
+    insert = _skipping_duplicates(dialect, LAST_USE)
+    if insert is None:
+        return None
+    user_id, credential_id, step = (
+        sa.bindparam('u', type_=LAST_USE.c.user_id.type),
+        sa.bindparam('c', type_=LAST_USE.c.credential_id.type),
+        sa.bindparam('s', type_=LAST_USE.c.step.type))
     no_history = ~sa.exists().where(THROTTLE.c.user_id == user_id)
-    source = sa.select(
-        sa.literal(user_id, LAST_USE.c.user_id.type),
-        sa.literal(credential_id, LAST_USE.c.credential_id.type),
-        sa.literal(step, LAST_USE.c.step.type),
-    ).where(no_history)
-    if session.execute(insert.from_select(
-            ['user_id', 'credential_id', 'step'], source)).rowcount:
-        return True
-    return session.execute(
-        sa.update(LAST_USE)
-        .where(LAST_USE.c.user_id == user_id,
-               LAST_USE.c.credential_id == credential_id,
-               LAST_USE.c.step < step, no_history)
-        .values(step=step)
-    ).rowcount == 1
+    first = insert.from_select(
+        ['user_id', 'credential_id', 'step'],
+        sa.select(user_id, credential_id, step).where(no_history))
+    later = (sa.update(LAST_USE)
+             .where(LAST_USE.c.user_id == user_id,
+                    LAST_USE.c.credential_id == credential_id,
+                    LAST_USE.c.step < step, no_history)
+             .values(step=step))
+    return first, later
 
 
 class _Undo(Exception):
