@@ -91,7 +91,7 @@ test-releases: venv
 	$(BIN)/python -m tests.releases.run $(RELEASES)
 
 # Side-by-side benchmark with stock Keystone (bench/), with 2 and 4 uwsgi
-# processes: about 30 minutes on two cores; writes bench/results/ and exits 1
+# processes: about 25 minutes on two cores; writes bench/results/ and exits 1
 # when a target of issue 19 does not hold. Not part of CI: timings need a
 # quiet machine.
 BENCH_ARGS ?=
