@@ -83,7 +83,8 @@ device = sa.Table(
     sa.Column('user_id', sa.String(64), nullable=False),
     sa.Column('label', sa.String(255), nullable=True),
     sa.Column('created_at', sa.BigInteger, nullable=False),
-    # Highest RFC 6238 time step of the device that produced a token.
+    # Highest RFC 6238 time step of the device that produced a token, as
+    # of its replay record's last purge (db/enrolment.devices).
     sa.Column('last_used_step', sa.BigInteger, nullable=True),
     sa.Index('ix_totp_concat_device_user_id', 'user_id'),
     mysql_engine='InnoDB',
