@@ -144,10 +144,11 @@ def write_markdown(path, results):
         '',
         'Added CPU: median server CPU of a password+code login minus that '
         'of a stock password login, both for users whose password hash has '
-        'bcrypt cost 4 (latency runs): at cost 12 the hash alone varies by '
-        'tens of milliseconds from one login to the next (the cost-12 '
-        'difference is in each run\'s table). Ratios: of medians; logins at '
-        'cost 12.',
+        'bcrypt cost 4 (latency runs: the main rounds, then more blocks of '
+        'the two on restarted nodes, see the samples column): at cost 12 the '
+        'hash alone varies by tens of milliseconds from one login to the '
+        'next (the cost-12 difference is in each run\'s table). Ratios: of '
+        'medians; logins at cost 12.',
         '',
         '| Target | Processes | Measured | Limit | Holds |',
         '| --- | ---: | ---: | ---: | --- |',
