@@ -10,17 +10,27 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Reading a user's TOTP secrets from Keystone's credential API."""
+"""Reading a user's TOTP secrets from Keystone's credential table."""
 
 from keystone.common import provider_api
+from keystone.common import sql
+import keystone.conf
+from keystone.credential.backends import sql as credential_sql
 from keystone import exception
 from oslo_log import log
+import sqlalchemy as sa
 
 from keystone_totp_concat import totp
 
+CONF = keystone.conf.CONF
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 CREDENTIAL_TYPE = 'totp'
+
+_CREDENTIAL = credential_sql.CredentialModel.__table__
+_SELECT = sa.select(_CREDENTIAL.c.id, _CREDENTIAL.c.encrypted_blob).where(
+    _CREDENTIAL.c.user_id == sa.bindparam('user_id'),
+    _CREDENTIAL.c.type == CREDENTIAL_TYPE)
 
 
 class Enrolment:
@@ -38,6 +48,38 @@ class Enrolment:
         self.credential_ids = list(credential_ids)
 
 
+class Unreadable(Exception):
+    """The credentials could not be read; ``failure`` names the cause."""
+
+    def __init__(self, failure):
+        super().__init__(failure)
+        self.failure = failure
+
+
+def read(session, user_id):
+    """The user's Enrolment, read in ``session`` of Keystone's database.
+
+    With Keystone's SQL credential driver, one SELECT on its ``credential``
+    table, each blob decrypted by Keystone's credential provider as its
+    manager does (Manager._decrypt_credential, pinned by a test): a login
+    reads its credentials in the transaction that records its code, and
+    never through Keystone's cache. Any other driver is asked through the
+    manager. Raises Unreadable on any failure, database or decryption.
+    """
+    try:
+        if CONF.credential.driver != 'sql':
+            return _enrolment(user_id, [
+                (c['id'], c['blob'])
+                for c in PROVIDERS.credential_api.list_credentials_for_user(
+                    user_id, type=CREDENTIAL_TYPE)])
+        decrypt = PROVIDERS.credential_provider_api.decrypt
+        return _enrolment(user_id, [
+            (row.id, decrypt(row.encrypted_blob))
+            for row in session.execute(_SELECT, {'user_id': user_id})])
+    except Exception as e:
+        raise Unreadable(type(e).__name__)
+
+
 def load_enrolment(user_id):
     """Return the user's Enrolment from their ``totp`` credentials.
 
@@ -47,30 +89,38 @@ def load_enrolment(user_id):
     to the password alone.
     """
     try:
-        credentials = PROVIDERS.credential_api.list_credentials_for_user(
-            user_id, type=CREDENTIAL_TYPE
-        )
+        with sql.session_for_read() as session:
+            return read(session, user_id)
+    except Unreadable as e:
+        failure = e.failure
     except Exception as e:
         failure = type(e).__name__
-    else:
-        failure = None
-    if failure:
-        # Logged outside the except block so that no traceback or driver
-        # message (which may quote SQL parameters) lands in the log; the
-        # class name says enough to start looking.
-        LOG.error(
-            'Cannot read TOTP credentials of user %(user)s (%(err)s); '
-            'refusing to authenticate.', {'user': user_id, 'err': failure}
-        )
-        raise exception.Unauthorized()
+    raise refusal(user_id, failure)
+
+
+def refusal(user_id, failure):
+    """Log why the credentials are unknown; the Unauthorized to raise.
+
+    Only the exception's class is logged, outside any except block, so
+    that no traceback or driver message (which may quote SQL parameters)
+    lands in the log; the class name says enough to start looking.
+    """
+    LOG.error(
+        'Cannot read TOTP credentials of user %(user)s (%(err)s); '
+        'refusing to authenticate.', {'user': user_id, 'err': failure}
+    )
+    return exception.Unauthorized()
+
+
+def _enrolment(user_id, credentials):
     secrets, ids = [], []
-    for credential in credentials:
+    for credential_id, blob in credentials:
         try:
-            secrets.append(totp.normalize_secret(credential.get('blob')))
-            ids.append(credential.get('id'))
+            secrets.append(totp.normalize_secret(blob))
+            ids.append(credential_id)
         except totp.InvalidSecret as e:
             LOG.warning(
                 'Skipping TOTP credential %(cred)s of user %(user)s: %(why)s.',
-                {'cred': credential.get('id'), 'user': user_id, 'why': e},
+                {'cred': credential_id, 'user': user_id, 'why': e},
             )
     return Enrolment(secrets, len(credentials), ids)

@@ -28,7 +28,6 @@ from keystone import exception
 from keystone.i18n import _
 
 from keystone_totp_concat import auth_request
-from keystone_totp_concat import credentials
 from keystone_totp_concat import recovery
 from keystone_totp_concat import second_factor
 from keystone_totp_concat import totp
@@ -47,20 +46,20 @@ class TOTPConcatPassword(password.Password):
             auth_payload, password.METHOD_NAME
         )
         user_id = user_info.user_id
-        enrolment = credentials.load_enrolment(user_id)
         # With a totp method in the same request this method checks that
         # method's code too (see totp_method): it is the one that can check
         # the password and the code in the right order.
         paired = TOTP_METHOD in auth_request.requested_methods()
-        if not enrolment.enrolled and not paired:
-            return self._check_password(user_info)
-
-        user_info.password, code = self._split(auth_payload['user'], paired)
+        # The field as an enrolled user's: it is split only if the user is.
+        secret, code = self._split(auth_payload['user'], paired)
         check = second_factor.PasswordCheck(
-            user_id, user_info.password,
-            lambda: self._check_password(user_info))
+            user_id, secret, lambda: self._check_password(user_id, secret))
+        enrolment, verified = verify.check_login(user_id, code, check.probe)
+        if not enrolment.enrolled and not paired:
+            return self._check_password(user_id, user_info.password)
+
         response = second_factor.login(user_info.user_ref, enrolment, code,
-                                       check)
+                                       check, verified)
         if not paired and TOTP_METHOD in CONF.auth.methods:
             # The token says the second factor was verified, as if the
             # totp method had run: MFA rules and services can rely on it.
@@ -68,7 +67,7 @@ class TOTPConcatPassword(password.Password):
         return response
 
     @staticmethod
-    def _check_password(user_info):
+    def _check_password(user_id, password):
         """The rest of Keystone's stock ``Password.authenticate``.
 
         Its body after the user lookup, on the lookup already made here, so
@@ -77,13 +76,13 @@ class TOTPConcatPassword(password.Password):
         """
         try:
             PROVIDERS.identity_api.authenticate(
-                user_id=user_info.user_id, password=user_info.password
+                user_id=user_id, password=password
             )
         except AssertionError:
             raise exception.Unauthorized(_('Invalid username or password'))
         return base.AuthHandlerResponse(
             status=True, response_body=None,
-            response_data={'user_id': user_info.user_id},
+            response_data={'user_id': user_id},
         )
 
     @staticmethod

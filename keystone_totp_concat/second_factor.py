@@ -74,20 +74,19 @@ class PasswordCheck:
         return self._result
 
 
-def login(user_ref, enrolment, code, password):
+def login(user_ref, enrolment, code, password, verified=verify.NOT_CHECKED):
     """Verify both factors and use the code up; Keystone's password answer.
 
     ``user_ref`` is the user Keystone resolved for the request (its
     ``UserAuthInfo.user_ref``). ``password`` is the request's PasswordCheck,
     or None when an auth receipt of the same user already proved the
-    password.
+    password. ``verified`` is verify.check_login's answer for ``code``,
+    when the code was checked with the credentials' read.
     """
     user_id = user_ref['id']
     probe = password.probe if password is not None else None
-    if recovery.is_recovery_code(code):
-        verified = verify.check_recovery_code(user_id, code, probe)
-    else:
-        verified = verify.check_code(user_id, enrolment, code, probe)
+    if verified is verify.NOT_CHECKED:
+        verified = _check(user_id, enrolment, code, probe)
     if verified is None:
         raise audit.refuse(user_id, REFUSED, user_ref['name'])
     try:
@@ -102,6 +101,12 @@ def login(user_ref, enrolment, code, password):
     if isinstance(verified, verify.RecoveryVerified):
         _tell_recovery_code_used(user_id)
     return answer
+
+
+def _check(user_id, enrolment, code, probe):
+    if recovery.is_recovery_code(code):
+        return verify.check_recovery_code(user_id, code, probe)
+    return verify.check_code(user_id, enrolment, code, probe)
 
 
 def use_up(verified):

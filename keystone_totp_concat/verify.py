@@ -20,10 +20,11 @@ record and the throttle live in Keystone's SQL database (see
 keystone_totp_concat.db), shared by every process and node. When that store
 cannot be read or written, no code is accepted: 2FA fails closed.
 
-What a check costs the database: a wrong code, one transaction that counts
-it; a right code, one transaction that records its step as used (and reads
-the throttle), plus one that forgets earlier failures only for a user who
-has some, and one that gives the step back if the password is wrong.
+What a login's check costs the database (check_login): one transaction
+that reads the user's credentials and counts a wrong code, or records a
+right code's step as used (and reads the throttle); plus one that forgets
+earlier failures only for a user who has some, and one that gives the step
+back if the password is wrong.
 """
 
 import dataclasses
@@ -82,19 +83,90 @@ class StoreUnavailable(Exception):
 
 
 def _store(what, user_id, call, *args):
-    """Run a db_api call; on any failure log it and raise StoreUnavailable.
-
-    Only the exception's class is logged: a driver message may quote SQL
-    parameters or the connection URL.
-    """
+    """Run a db_api call; on any failure log it and raise StoreUnavailable."""
     try:
         return call(*args)
     except Exception as e:
         failure = type(e).__name__
+    _store_failed(what, user_id, failure)
+    raise StoreUnavailable()
+
+
+def _store_failed(what, user_id, failure):
+    """Log a store failure by its exception's class only.
+
+    A driver message may quote SQL parameters or the connection URL.
+    """
     LOG.error('TOTP replay/throttle store failed while %(what)s for user '
               '%(user)s (%(err)s); refusing the code.',
               {'what': what, 'user': user_id, 'err': failure})
-    raise StoreUnavailable()
+
+
+# check_login's answer for a code it did not check: the user is not
+# enrolled, or the code is not a TOTP code (a recovery code, or malformed).
+NOT_CHECKED = 'not checked'
+
+
+def check_login(user_id, code, prove_password=None):
+    """``(enrolment, verified)``: the user's devices and a login's code.
+
+    The login's first transaction reads the user's ``totp`` credentials and,
+    when the user is enrolled and ``code`` is a TOTP code, uses or counts
+    it as check_code does, in the same session: one transaction where a
+    separate read would take two. ``verified`` is check_code's answer, or
+    NOT_CHECKED. When the credentials cannot be read this raises Keystone's
+    Unauthorized (see credentials.load_enrolment); when the code's record
+    fails, the code is refused (None).
+    """
+    now = time.time()
+    first = _FirstCheck(user_id, code, now,
+                        _unproved() if prove_password is not None else None)
+    try:
+        slot = db_api.login_transaction(first.read, first.write)
+    except credentials.Unreadable as e:
+        failure = e.failure
+    except Exception as e:
+        failure = type(e).__name__
+    else:
+        failure = None
+    if failure is not None:
+        if first.attempt is None:
+            raise credentials.refusal(user_id, failure)
+        _store_failed('checking a code', user_id, failure)
+        return first.enrolment, None
+    if first.attempt is None:
+        return first.enrolment, NOT_CHECKED
+    return first.enrolment, _conclude(user_id, first.verified, first.attempt,
+                                      prove_password, now, slot)
+
+
+class _FirstCheck:
+    """A login's first transaction, run by db_api.login_transaction.
+
+    Run again from its read on a conflict; keeps what it read and which
+    store call it made (``attempt``, None when it made none) for
+    check_login.
+    """
+
+    def __init__(self, user_id, code, now, unproved):
+        self.user_id = user_id
+        self.code = code
+        self.now = now
+        self.unproved = unproved
+        self.enrolment = self.verified = self.attempt = None
+
+    def read(self, session):
+        self.verified = self.attempt = None
+        self.enrolment = credentials.read(session, self.user_id)
+        return self.enrolment
+
+    def write(self, session, enrolment):
+        if not (enrolment.enrolled
+                and totp.is_well_formed(self.code, code_length())):
+            return None
+        self.verified, self.attempt = _candidate(
+            self.user_id, enrolment, self.code, self.now)
+        return self.attempt(self.unproved, session)
 
 
 def check_code(user_id, enrolment, code, prove_password=None):
@@ -112,32 +184,51 @@ def check_code(user_id, enrolment, code, prove_password=None):
     password_refused when the password turns out wrong, with release_use
     when the request fails later; or keeps it with settle.
     """
-    group = CONF.totp_concat
-    if not totp.is_well_formed(code, group.code_length):
+    if not totp.is_well_formed(code, code_length()):
         # Not a guess at a code, so not counted by the throttle.
         LOG.info('Missing or malformed TOTP code for user %s.', user_id)
         return None
     now = time.time()
+    verified, attempt = _candidate(user_id, enrolment, code, now)
+    return _conclude(user_id, verified, attempt, prove_password, now)
+
+
+def _candidate(user_id, enrolment, code, now):
+    """``(verified, attempt)``: what the code would prove, how to store it.
+
+    ``verified`` is None for a code that fits no device. ``attempt(unproved,
+    session=None)`` uses the matched step (use_code) or, for a wrong code
+    or a device without a credential yet, counts the check (count_check).
+    """
+    group = CONF.totp_concat
     match = totp.find_match(
         enrolment.secrets, code, now,
         steps_before=group.steps_before, steps_after=group.steps_after,
         digits=group.code_length,
     )
-    verified = None
-    attempt = functools.partial(_count, user_id, now)
-    if match is not None:
-        verified = Verified(user_id, enrolment.credential_ids[match.index],
-                            match.step)
-        if verified.credential_id is not None:
-            attempt = functools.partial(_use, verified, now)
+    if match is None:
+        return None, functools.partial(_count, user_id, now)
+    verified = Verified(user_id, enrolment.credential_ids[match.index],
+                        match.step)
+    if verified.credential_id is None:
+        return verified, functools.partial(_count, user_id, now)
+    return verified, functools.partial(_use, verified, now)
+
+
+def _conclude(user_id, verified, attempt, prove_password, now, slot=None):
+    """check_code's answer once ``attempt`` has run (``slot``) or is due."""
     try:
-        slot = _gate(user_id, attempt, prove_password)
+        slot = _gate(user_id, attempt, prove_password, slot)
     except StoreUnavailable:
         return None
     if not slot:
         return None
     verified = _decide(user_id, slot, verified, now)
-    if verified is not None and slot.history:
+    if verified is None:
+        return None
+    if verified.credential_id is not None:
+        _purge(verified.step)
+    if slot.history:
         verified = dataclasses.replace(verified, history=True)
     return verified
 
@@ -169,13 +260,15 @@ def check_recovery_code(user_id, code, prove_password=None):
     return _decide(user_id, slot, verified, now)
 
 
-def _gate(user_id, attempt, prove_password):
+def _gate(user_id, attempt, prove_password, slot=None):
     """Count or use the check; None when the password, checked first, is wrong.
 
     ``attempt(unproved)`` is the store's answer (see db_api.count_check and
-    db_api.use_code). See check_code for when the password is checked first.
+    db_api.use_code); ``slot`` that answer when the caller already has it.
+    See check_code for when the password is checked first.
     """
-    slot = attempt(_unproved() if prove_password is not None else None)
+    if slot is None:
+        slot = attempt(_unproved() if prove_password is not None else None)
     if not slot.needs_password:
         return slot
     if not prove_password():
@@ -217,20 +310,23 @@ def check_enrolled_code(user_id, enrolment, code):
     return verified
 
 
-def _count(user_id, now, unproved):
+def _count(user_id, now, unproved, session=None):
     group = CONF.totp_concat
+    args = (user_id, now, group.max_failures, group.lockout_duration,
+            group.max_lockout_duration, unproved)
+    if session is not None:
+        return db_api.count_check_in(session, *args)
     return _store('counting a code check', user_id, db_api.count_check,
-                  user_id, now, group.max_failures, group.lockout_duration,
-                  group.max_lockout_duration, unproved)
+                  *args)
 
 
-def _use(verified, now, unproved):
-    slot = _store('recording a used code', verified.user_id,
-                  db_api.use_code, verified.user_id, verified.credential_id,
-                  verified.step, now, unproved)
-    if slot.allowed:
-        _purge(verified.step)
-    return slot
+def _use(verified, now, unproved, session=None):
+    args = (verified.user_id, verified.credential_id, verified.step, now,
+            unproved)
+    if session is not None:
+        return db_api.use_code_in(session, *args)
+    return _store('recording a used code', verified.user_id,
+                  db_api.use_code, *args)
 
 
 def _decide(user_id, slot, verified, now):

@@ -24,6 +24,7 @@ import dataclasses
 import functools
 
 from keystone.common import sql
+import keystone.conf
 from oslo_db import exception as db_exception
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
@@ -39,6 +40,7 @@ from keystone_totp_concat import throttle as policy
 # write of this package's tables is a whole transaction decorated with this:
 # run again a bounded number of times, then WriteConflict (see db/retry.py).
 retry_on_deadlock = retry.on_conflict
+CONF = keystone.conf.CONF
 
 LAST_USE = models.last_use
 THROTTLE = models.throttle
@@ -218,52 +220,96 @@ def _usual_login(dialect):
 
 
 class _Undo(Exception):
-    """Rolls back use_code's transaction; carries its answer."""
+    """Rolls back a transaction of this module; carries its answer."""
 
-    def __init__(self, slot):
+    def __init__(self, answer):
         super().__init__()
-        self.slot = slot
+        self.answer = answer
+
+
+@retry_on_deadlock
+def login_transaction(read, write):
+    """``write(session, read(session))``: one transaction, retried whole.
+
+    For a login's first transaction: ``read`` reads the user's credentials,
+    ``write`` uses or counts the code (use_code_in, count_check_in) in the
+    same session, one transaction instead of two. A conflict runs both
+    again. On SQLite the read gets a transaction of its own: SQLite cannot
+    turn a transaction's read lock into its write lock while another
+    transaction waits to commit ("database is locked" at once, not after
+    the busy timeout), and ``write`` starts with a write.
+    """
+    try:
+        if _is_sqlite(CONF.database.connection):
+            with sql.session_for_read() as session:
+                found = read(session)
+            with sql.session_for_write() as session:
+                return write(session, found)
+        with sql.session_for_write() as session:
+            return write(session, read(session))
+    except _Undo as undone:
+        return undone.answer
+
+
+@functools.lru_cache(maxsize=None)
+def _is_sqlite(connection):
+    return sa.engine.make_url(connection).get_backend_name() == 'sqlite'
+
+
+def _throttle_row(session, user_id, *columns):
+    """The user's throttle row as last committed, not as first read.
+
+    A locking read: after login_transaction's read of the credentials, a
+    plain SELECT would see InnoDB's snapshot of that moment (REPEATABLE
+    READ), not a row another request changed since.
+    """
+    return session.execute(
+        sa.select(*columns).where(THROTTLE.c.user_id == user_id)
+        .with_for_update(read=True)).one_or_none()
 
 
 @retry_on_deadlock
 def use_code(user_id, credential_id, step, now, unproved=None):
+    """Use a step that a code matched in its own transaction (use_code_in)."""
+    try:
+        with sql.session_for_write() as session:
+            return use_code_in(session, user_id, credential_id, step, now,
+                               unproved)
+    except _Undo as undone:
+        return undone.answer
+
+
+def use_code_in(session, user_id, credential_id, step, now, unproved=None):
     """Use a step that a code matched, unless the throttle refuses it.
 
-    The one write of a login with a right code: one transaction records the
-    step as used, exactly once across processes and nodes (a replay gets
-    ``replayed``), then reads the user's throttle row and undoes the record
-    when the throttle refuses: a locked user's right code is refused like a
-    wrong one, and one without a proved password is refused uncounted once
-    ``unproved`` failed checks are on record (see count_check). The write
-    comes first so that SQLite takes its write lock at once, as InnoDB and
-    PostgreSQL take the row's. The check is not counted: a right code is
-    not a guess. When the rest of the request fails, refuse_use gives the
-    step back and counts the check then. A user without throttle history
-    has no row, and the usual login is one statement (two when the
-    credential was used minutes ago).
+    The one write of a login with a right code: it records the step as
+    used, exactly once across processes and nodes (a replay gets
+    ``replayed``), then reads the user's throttle row and undoes the whole
+    transaction when the throttle refuses: a locked user's right code is
+    refused like a wrong one, and one without a proved password is refused
+    uncounted once ``unproved`` failed checks are on record (see
+    count_check). The write comes first so that SQLite takes its write lock
+    at once, as InnoDB and PostgreSQL take the row's. The check is not
+    counted: a right code is not a guess. When the rest of the request
+    fails, refuse_use gives the step back and counts the check then. A user
+    without throttle history has no row, and the usual login is one
+    statement (two when the credential was used minutes ago).
     """
     if unproved is not None and unproved < 1:
         return CheckSlot(allowed=False, needs_password=True)
-    try:
-        with sql.session_for_write() as session:
-            if _use_without_history(session, user_id, credential_id, step):
-                return CheckSlot(allowed=True)
-            if _advance(session, user_id, credential_id, step) is None:
-                return CheckSlot(allowed=False, replayed=True)
-            row = session.execute(
-                sa.select(THROTTLE.c.failures, THROTTLE.c.locked_until)
-                .where(THROTTLE.c.user_id == user_id)
-            ).one_or_none()
-            if row is None:
-                return CheckSlot(allowed=True)
-            if row.locked_until > now:
-                raise _Undo(CheckSlot(allowed=False,
-                                      locked_until=row.locked_until))
-            if unproved is not None and row.failures >= unproved:
-                raise _Undo(CheckSlot(allowed=False, needs_password=True))
-            return CheckSlot(allowed=True, history=True)
-    except _Undo as undone:
-        return undone.slot
+    if _use_without_history(session, user_id, credential_id, step):
+        return CheckSlot(allowed=True)
+    if _advance(session, user_id, credential_id, step) is None:
+        return CheckSlot(allowed=False, replayed=True)
+    row = _throttle_row(session, user_id, THROTTLE.c.failures,
+                        THROTTLE.c.locked_until)
+    if row is None:
+        return CheckSlot(allowed=True)
+    if row.locked_until > now:
+        raise _Undo(CheckSlot(allowed=False, locked_until=row.locked_until))
+    if unproved is not None and row.failures >= unproved:
+        raise _Undo(CheckSlot(allowed=False, needs_password=True))
+    return CheckSlot(allowed=True, history=True)
 
 
 @retry_on_deadlock
@@ -351,8 +397,6 @@ def count_check(user_id, now, max_failures, base, cap, unproved=None):
     caller who has not proved it may still be checked. Such a check never
     starts a lockout: past that number the answer is ``needs_password``.
     """
-    if unproved is not None and unproved < 1:
-        return CheckSlot(allowed=False, needs_password=True)
     slot = _count_check(user_id, now, max_failures, base, cap, unproved)
     if slot is None:
         # A concurrent success deleted the row between two statements.
@@ -364,46 +408,50 @@ def count_check(user_id, now, max_failures, base, cap, unproved=None):
 
 @retry_on_deadlock
 def _count_check(user_id, now, max_failures, base, cap, unproved):
-    """CheckSlot, or None when the user's row vanished meanwhile.
-
-    One transaction, one statement for most checks. A user without
-    throttle history gets a row with this check counted in it; concurrent
-    first checks meet on its primary key, and the losers count on the
-    winner's row.
-    """
-    counting = _counting(user_id, now, unproved)
     with sql.session_for_write() as session:
-        # Not the last check before a lockout: nothing more to read.
-        if session.execute(counting.where(
-                THROTTLE.c.failures < max_failures - 1)).rowcount:
-            return CheckSlot(allowed=True)
-        first = _first_check(max_failures, now, base, cap)
-        if insert_if_absent(session, THROTTLE, user_id=user_id, **first):
-            return CheckSlot(allowed=True, locked_until=first['locked_until'])
-        counted = session.execute(counting).rowcount
-        row = session.execute(
-            sa.select(THROTTLE.c.failures, THROTTLE.c.lockouts,
-                      THROTTLE.c.locked_until)
-            .where(THROTTLE.c.user_id == user_id)
-        ).one_or_none()
-        if row is None:
-            return None
-        if not counted:
-            if row.locked_until > now:
-                return CheckSlot(allowed=False, locked_until=row.locked_until)
-            return CheckSlot(allowed=False, needs_password=True)
-        if row.failures < max_failures:
-            return CheckSlot(allowed=True)
-        # The last allowed check: the lockout starts now, so no other
-        # request gets a check while this one is being decided.
-        until = policy.locked_until(now, row.lockouts, base, cap)
-        session.execute(
-            sa.update(THROTTLE)
-            .where(THROTTLE.c.user_id == user_id)
-            .values(failures=0, lockouts=THROTTLE.c.lockouts + 1,
-                    locked_until=until)
-        )
-        return CheckSlot(allowed=True, locked_until=until)
+        return count_check_in(session, user_id, now, max_failures, base, cap,
+                              unproved)
+
+
+def count_check_in(session, user_id, now, max_failures, base, cap,
+                   unproved=None):
+    """count_check's answer, or None when the user's row vanished meanwhile.
+
+    One statement for most checks. A user without throttle history gets a
+    row with this check counted in it; concurrent first checks meet on its
+    primary key, and the losers count on the winner's row.
+    """
+    if unproved is not None and unproved < 1:
+        return CheckSlot(allowed=False, needs_password=True)
+    counting = _counting(user_id, now, unproved)
+    # Not the last check before a lockout: nothing more to read.
+    if session.execute(counting.where(
+            THROTTLE.c.failures < max_failures - 1)).rowcount:
+        return CheckSlot(allowed=True)
+    first = _first_check(max_failures, now, base, cap)
+    if insert_if_absent(session, THROTTLE, user_id=user_id, **first):
+        return CheckSlot(allowed=True, locked_until=first['locked_until'])
+    counted = session.execute(counting).rowcount
+    row = _throttle_row(session, user_id, THROTTLE.c.failures,
+                        THROTTLE.c.lockouts, THROTTLE.c.locked_until)
+    if row is None:
+        return None
+    if not counted:
+        if row.locked_until > now:
+            return CheckSlot(allowed=False, locked_until=row.locked_until)
+        return CheckSlot(allowed=False, needs_password=True)
+    if row.failures < max_failures:
+        return CheckSlot(allowed=True)
+    # The last allowed check: the lockout starts now, so no other
+    # request gets a check while this one is being decided.
+    until = policy.locked_until(now, row.lockouts, base, cap)
+    session.execute(
+        sa.update(THROTTLE)
+        .where(THROTTLE.c.user_id == user_id)
+        .values(failures=0, lockouts=THROTTLE.c.lockouts + 1,
+                locked_until=until)
+    )
+    return CheckSlot(allowed=True, locked_until=until)
 
 
 def _counting(user_id, now, unproved):

@@ -12,7 +12,9 @@
 
 """Issue 2's behaviour contract, row by row, against a real Keystone."""
 
+import json
 import subprocess
+import uuid
 
 import pytest
 
@@ -236,6 +238,27 @@ def test_only_invalid_credentials_never_bypass_the_code(cloud):
         r = cloud.login_as(user, field)
         assert r.status_code == 401
         assert r.json() == c.ADDITIONAL_STEPS_BODY
+
+
+def test_only_the_users_own_totp_credentials_enrol_them(cloud):
+    """Logins read Keystone's credential table themselves (credentials.read).
+
+    Other types of credential and other users' totp credentials never make
+    a user enrolled; a user's own totp credential always does.
+    """
+    user = cloud.create_user()
+    enrolled = cloud.create_user(devices=1)
+    for kind, blob in (('cert', 'a cert'),
+                       ('ec2', json.dumps({'access': uuid.uuid4().hex,
+                                           'secret': uuid.uuid4().hex}))):
+        cloud.api('POST', '/credentials', json={'credential': {
+            'type': kind, 'user_id': user.id, 'project_id': user.project_id,
+            'blob': blob}})
+    r = cloud.login_as(user, user.password)
+    assert r.status_code == 201, r.text
+    r = cloud.login_as(enrolled, enrolled.password)
+    assert r.status_code == 401
+    assert r.json() == c.ADDITIONAL_STEPS_BODY
 
 
 def test_credential_lookup_failure_fails_closed(cloud, keystone):

@@ -166,7 +166,8 @@ def test_concurrent_guesses_cannot_overrun_the_count(cloud, node):
     lines = [x for x in node.log_file.read_text().splitlines() if user.id in x]
     checked = [x for x in lines if 'Invalid TOTP code for user' in x]
     unchecked = [x for x in lines if 'not checked: too many' in x]
-    assert (len(checked), len(unchecked)) == (MAX_FAILURES, 12 - MAX_FAILURES)
+    assert (len(checked), len(unchecked)) == (
+        MAX_FAILURES, 12 - MAX_FAILURES), '\n'.join(lines)
     assert throttle_row(cloud, user).lockouts == 1
 
 

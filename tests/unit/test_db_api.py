@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from keystone_totp_concat.db import api
 from keystone_totp_concat.db import migration
 from keystone_totp_concat import verify
+from tests import databases
 
 NOW = 1_800_000_000
 MAX_FAILURES, BASE, CAP = 3, 60, 200
@@ -162,6 +163,74 @@ def test_the_usual_login_is_one_insert(database):
         slot = use(other, cred, 100)
     assert (slot.allowed, slot.history) == (True, True)
     assert len(seen) > 1 and last_step(other, cred) == 100
+
+
+def read_then(call):
+    """A login's first transaction: a read, then ``call(session)``.
+
+    The read of a throttle row stands in for the one of Keystone's
+    credential table, which this database does not have.
+    """
+    def read(session):
+        return session.execute(
+            sa.select(api.THROTTLE.c.user_id).limit(1)).all()
+    return api.login_transaction(read, lambda session, _: call(session))
+
+
+@contextlib.contextmanager
+def transactions():
+    """The transactions begun on Keystone's engine inside the block."""
+    with sql.session_for_read() as session:
+        engine = session.get_bind()
+    seen = []
+
+    def record(conn):
+        seen.append('BEGIN')
+
+    sa.event.listen(engine, 'begin', record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, 'begin', record)
+
+
+def test_a_login_reads_and_records_in_one_transaction(database):
+    user, cred = new_id(), new_id()
+    with statements() as seen, transactions() as begun:
+        slot = read_then(lambda session: api.use_code_in(
+            session, user, cred, 100, NOW))
+    assert slot.allowed and last_step(user, cred) == 100
+    assert seen == ['SELECT', 'INSERT']
+    # On SQLite the read has a transaction of its own (login_transaction).
+    assert len(begun) == (1 if databases.selected() != 'sqlite' else 2)
+    # A wrong code is counted in the read's transaction just as well.
+    slot = read_then(lambda session: api.count_check_in(
+        session, user, NOW, MAX_FAILURES, BASE, CAP))
+    assert slot.allowed and throttle_row(user).failures == 1
+
+
+def test_a_login_transaction_refused_by_the_throttle_keeps_nothing(database):
+    user, cred = new_id(), new_id()
+    for _ in range(MAX_FAILURES):
+        count(user)
+    slot = read_then(lambda session: api.use_code_in(
+        session, user, cred, 100, NOW))
+    assert (slot.allowed, slot.locked_until) == (False, NOW + BASE)
+    assert last_step(user, cred) is None
+
+
+def test_concurrent_login_transactions_all_get_an_answer(database):
+    """Reads before writes, raced: no transaction fails on its lock.
+
+    SQLite refuses at once to turn a read lock into the write lock while
+    another transaction waits to commit; login_transaction reads apart
+    there. Exactly MAX_FAILURES of the wrong codes are checked.
+    """
+    user = new_id()
+    slots = race(12, lambda: read_then(lambda session: api.count_check_in(
+        session, user, NOW, MAX_FAILURES, BASE, CAP)))
+    assert None not in slots
+    assert sum(s.allowed for s in slots) == MAX_FAILURES
 
 
 def test_a_right_code_uses_its_step_once_uncounted(database):
