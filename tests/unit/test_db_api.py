@@ -64,25 +64,36 @@ def last_step(user_id, credential_id):
 
 
 @contextlib.contextmanager
-def statements():
-    """The SQL statements run on Keystone's engine inside the block.
+def _engine_event(name, entry):
+    """What ``entry`` makes of each ``name`` event on Keystone's engine.
 
-    Their first words; without SQLite's explicit BEGIN.
+    Inside the block; None entries are left out.
     """
     with sql.session_for_read() as session:
         engine = session.get_bind()
     seen = []
 
-    def record(conn, cursor, statement, *args):
-        verb = statement.lstrip().split(None, 1)[0].upper()
-        if verb != 'BEGIN':
-            seen.append(verb)
+    def record(*args):
+        value = entry(*args)
+        if value is not None:
+            seen.append(value)
 
-    sa.event.listen(engine, 'before_cursor_execute', record)
+    sa.event.listen(engine, name, record)
     try:
         yield seen
     finally:
-        sa.event.remove(engine, 'before_cursor_execute', record)
+        sa.event.remove(engine, name, record)
+
+
+def statements():
+    """The SQL statements run on Keystone's engine inside the block.
+
+    Their first words; without SQLite's explicit BEGIN.
+    """
+    def verb(conn, cursor, statement, *args):
+        first = statement.lstrip().split(None, 1)[0].upper()
+        return first if first != 'BEGIN' else None
+    return _engine_event('before_cursor_execute', verb)
 
 
 def test_db_sync_creates_the_tables_under_its_own_version_table(database):
@@ -177,21 +188,9 @@ def read_then(call):
     return api.login_transaction(read, lambda session, _: call(session))
 
 
-@contextlib.contextmanager
 def transactions():
     """The transactions begun on Keystone's engine inside the block."""
-    with sql.session_for_read() as session:
-        engine = session.get_bind()
-    seen = []
-
-    def record(conn):
-        seen.append('BEGIN')
-
-    sa.event.listen(engine, 'begin', record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, 'begin', record)
+    return _engine_event('begin', lambda conn: 'BEGIN')
 
 
 def test_a_login_reads_and_records_in_one_transaction(database):
