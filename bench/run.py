@@ -70,8 +70,12 @@ STOCK_WSGI = 'keystone.wsgi.api:application'
 # Users whose passwords are stored with bcrypt cost 4 (Bench.cheapen).
 CHEAP_PLAIN, CHEAP_ENROLLED = 10, 150
 # The scenarios of the added-CPU figure, measured in --cpu-blocks more
-# blocks (Bench.latency).
-CPU_PAIR = ('stock_password_cost4', 'plugin_enrolled_cost4')
+# blocks (Bench.latency): stock and password+code, and between them the
+# stock scenario's users on the plugin node, which splits the figure into
+# what the plugin node costs a user without 2FA and what the second factor
+# costs on the same node (added_cpu_parts).
+CPU_BLOCK = ('stock_password_cost4', 'plugin_plain_cost4',
+             'plugin_enrolled_cost4')
 
 
 def has_totp_method():
@@ -256,6 +260,10 @@ class Bench:
         user = self.cheap_plain.next()
         return self.stock, password_body(user, user.password), 201
 
+    def cheap_plugin_login(self):
+        user = self.cheap_plain.next()
+        return self.plugin, password_body(user, user.password), 201
+
     def cheap_enrolled_login(self):
         user, code, _ = self.cheap_book.take()
         return self.plugin, password_body(user, user.password + code), 201
@@ -316,6 +324,9 @@ class Bench:
                 'methods [password, totp] measured on the stock node only.')
         table['stock_password_cost4'] = (
             'stock: password, bcrypt cost 4', self.cheap_stock_login)
+        table['plugin_plain_cost4'] = (
+            'plugin: password, non-enrolled user, bcrypt cost 4',
+            self.cheap_plugin_login)
         table['plugin_enrolled_cost4'] = (
             'plugin: password+code, bcrypt cost 4', self.cheap_enrolled_login)
         table['plugin_wrong_code'] = ('plugin: wrong code, enrolled user',
@@ -356,18 +367,18 @@ class Bench:
         worker finishes after answering (closing the request) counts for
         the request that caused it. One client, so nothing else runs there.
 
-        The two scenarios of the added-CPU figure then run on, interleaved,
-        in --cpu-blocks more blocks of --samples rounds, each on freshly
-        restarted nodes: a login's CPU varies by a standard deviation of
-        about 15 ms here, and a node's workers differ from the next start's
-        (hash seed, memory layout) by a millisecond or two, while the
-        figure is a difference of a few.
+        The scenarios of the added-CPU figure (CPU_BLOCK) then run on,
+        interleaved, in --cpu-blocks more blocks of --samples rounds, each
+        on freshly restarted nodes: a login's CPU varies by a standard
+        deviation of about 15 ms here, and a node's workers differ from the
+        next start's (hash seed, memory layout) by a millisecond or two,
+        while the figure is a difference of a few.
         """
         samples = {name: [] for name in scenarios}
         cpu = {name: [] for name in scenarios}
-        pair = [name for name in CPU_PAIR if name in scenarios]
-        blocks = [list(scenarios)] + [pair] * (
-            self.args.cpu_blocks if pair else 0)
+        block = [name for name in CPU_BLOCK if name in scenarios]
+        blocks = [list(scenarios)] + [block] * (
+            self.args.cpu_blocks if block else 0)
         rng = random.Random(8)
         for number, order in enumerate(blocks):
             if number:
@@ -530,7 +541,7 @@ def parse_args(argv):
     p.add_argument('--samples', type=int, default=100,
                    help='measured requests per latency scenario')
     p.add_argument('--cpu-blocks', type=int, default=4,
-                   help='more blocks of --samples rounds of the two '
+                   help='more blocks of --samples rounds of the three '
                    'scenarios of the added-CPU figure (bcrypt cost 4), '
                    'each on restarted nodes')
     p.add_argument('--processes', type=int, nargs='+', default=[2, 4],
@@ -580,6 +591,23 @@ def targets(latency, throughput):
             if values[name] is not None}
 
 
+def added_cpu_parts(latency):
+    """The added CPU in two parts (ms), or None without the middle scenario.
+
+    ``plugin_node``: the plugin node's login of a user without 2FA (its
+    request guard and credential read) minus the stock node's, for the
+    same users; ``second_factor``: password+code minus that login, both on
+    the plugin node, where differences between the two nodes' workers
+    cancel out.
+    """
+    if 'plugin_plain_cost4' not in latency:
+        return None
+    stock, plain, enrolled = (latency[name]['cpu_median_ms']
+                              for name in CPU_BLOCK)
+    return {'plugin_node_ms': round(plain - stock, 3),
+            'second_factor_ms': round(enrolled - plain, 3)}
+
+
 def run(args, database, workdir, processes):
     bench = Bench(args, workdir, processes)
     began = time.monotonic()
@@ -622,6 +650,7 @@ def run(args, database, workdir, processes):
         'rounds': args.rounds,
         'run_seconds': args.duration,
         'targets': targets(latency, throughput),
+        'added_cpu_parts': added_cpu_parts(latency),
         'errors': bench.errors,
         'code_waits': bench.book.waits,
         'tracebacks': bench.tracebacks(),

@@ -32,6 +32,7 @@ LATENCY = {
     'stock_password': latency('stock', 500.0, 300.0),
     'plugin_enrolled': latency('enrolled', 505.0, 309.0),
     'stock_password_cost4': latency('stock, cost 4', 30.0, 25.0),
+    'plugin_plain_cost4': latency('plugin, no 2FA, cost 4', 30.5, 25.75),
     'plugin_enrolled_cost4': latency('enrolled, cost 4', 32.0, 27.5),
     'plugin_wrong_code': latency('wrong', 23.0, 10.0),
     'stock_unknown_user': latency('unknown', 20.0, 8.0),
@@ -47,6 +48,13 @@ def test_each_target_is_computed_from_its_figures():
     assert targets['wrong_code_vs_cheapest_refusal']['value'] == 1.15
     assert targets['throughput_16_clients'] == {
         'value': 0.979, 'limit': 0.98, 'holds': False}
+
+
+def test_the_added_cpu_is_split_at_the_plugin_nodes_login_without_2fa():
+    assert run.added_cpu_parts(LATENCY) == {'plugin_node_ms': 0.75,
+                                            'second_factor_ms': 1.75}
+    older = {k: v for k, v in LATENCY.items() if k != 'plugin_plain_cost4'}
+    assert run.added_cpu_parts(older) is None
 
 
 def test_the_report_states_every_target_for_every_process_count(tmp_path):
@@ -68,6 +76,7 @@ def test_the_report_states_every_target_for_every_process_count(tmp_path):
                             'added_cpu_ms': 2.0}],
             'rounds': 3, 'run_seconds': 20.0,
             'targets': run.targets(LATENCY, THROUGHPUT),
+            'added_cpu_parts': run.added_cpu_parts(LATENCY),
             'errors': 0, 'code_waits': 0, 'tracebacks': 0, 'notes': [],
         })
     results = {'command': 'python -m bench.run', 'duration_s': 1200.0,
@@ -82,3 +91,5 @@ def test_the_report_states_every_target_for_every_process_count(tmp_path):
         assert text.count('| %s | 4 |' % label) == 1
     assert '| 0.979× | ≥ 0.98× | **no** |' in text
     assert 'Load average (1, 5, 15 min) at the start: 0.10 0.20 0.30' in text
+    assert text.count('0.75 ms the plugin node spends more') == 2
+    assert text.count('1.75 ms the second factor') == 2
