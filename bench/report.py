@@ -156,10 +156,9 @@ def write_markdown(path, results):
         'of a stock password login, both for users whose password hash has '
         'bcrypt cost 4 (latency runs: the main rounds, then more blocks of '
         'the cost-4 scenarios on restarted nodes, see the samples column): '
-        'at cost 12 the '
-        'hash alone varies by tens of milliseconds from one login to the '
-        'next (the cost-12 difference is in each run\'s table). Ratios: of '
-        'medians; logins at cost 12.',
+        'at cost 12 the hash alone varies by tens of milliseconds from one '
+        'login to the next (the cost-12 difference is in each run\'s '
+        'table). Ratios: of medians; logins at cost 12.',
         '',
         '| Target | Processes | Measured | Limit | Holds |',
         '| --- | ---: | ---: | ---: | --- |',
