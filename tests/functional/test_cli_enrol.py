@@ -255,7 +255,7 @@ def test_status_text_and_json(cloud, home):
     plain = cloud.create_user()
 
     text = run(user_env(cloud, home, enrolled,
-                        enrolled.password + enrolled.code(1, -1)), 'status')
+                        enrolled.password + enrolled.code(1)), 'status')
     as_json = run(user_env(cloud, home, enrolled,
                            enrolled.password + enrolled.code(0, 0)),
                   'status', '-f', 'json')
