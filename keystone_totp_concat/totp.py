@@ -74,18 +74,22 @@ def time_step(at):
     return int(at // STEP_SECONDS)
 
 
+def _generator(secret, digits):
+    return pyotp.TOTP(secret, digits=digits, interval=STEP_SECONDS)
+
+
 def code_at_step(secret, step, digits=DEFAULT_DIGITS):
     """The code of ``secret`` for time step ``step``."""
-    generator = pyotp.TOTP(secret, digits=digits, interval=STEP_SECONDS)
-    return generator.generate_otp(step)
+    return _generator(secret, digits).generate_otp(step)
 
 
 def window_codes(secret, at, steps_before=1, steps_after=1,
                  digits=DEFAULT_DIGITS):
     """Map each accepted time step around ``at`` to its code."""
     current = time_step(at)
+    generator = _generator(secret, digits)
     return {
-        step: code_at_step(secret, step, digits)
+        step: generator.generate_otp(step)
         for step in range(current - steps_before, current + steps_after + 1)
     }
 
