@@ -19,6 +19,8 @@ users type the code directly after the password, send it in a separate
 method of the same request.
 """
 
+import functools
+
 from keystone.auth import plugins as auth_plugins
 from keystone.auth.plugins import base
 from keystone.auth.plugins import password
@@ -42,24 +44,20 @@ class TOTPConcatPassword(password.Password):
     """Stock password method with a TOTP check in front for enrolled users."""
 
     def authenticate(self, auth_payload):
-        user_info = auth_plugins.UserAuthInfo.create(
-            auth_payload, password.METHOD_NAME
-        )
-        user_id = user_info.user_id
         # With a totp method in the same request this method checks that
         # method's code too (see totp_method): it is the one that can check
         # the password and the code in the right order.
         paired = TOTP_METHOD in auth_request.requested_methods()
-        # The field as an enrolled user's: it is split only if the user is.
-        secret, code = self._split(auth_payload['user'], paired)
-        check = second_factor.PasswordCheck(
-            user_id, secret, lambda: self._check_password(user_id, secret))
-        enrolment, verified = verify.check_login(user_id, code, check.probe)
+        login = _Login(auth_payload, paired)
+        enrolment, verified = verify.check_login(login.identify, login.code,
+                                                 login.probe)
+        user_info = login.user_info
         if not enrolment.enrolled and not paired:
-            return self._check_password(user_id, user_info.password)
+            return self._check_password(user_info.user_id,
+                                        user_info.password)
 
-        response = second_factor.login(user_info.user_ref, enrolment, code,
-                                       check, verified)
+        response = second_factor.login(user_info.user_ref, enrolment,
+                                       login.code, login.password, verified)
         if not paired and TOTP_METHOD in CONF.auth.methods:
             # The token says the second factor was verified, as if the
             # totp method had run: MFA rules and services can rely on it.
@@ -85,13 +83,43 @@ class TOTPConcatPassword(password.Password):
             response_data={'user_id': user_id},
         )
 
-    @staticmethod
-    def _split(user, paired):
-        """Return ``(password, code)`` for this request's form."""
-        field = user.get('password')
-        if paired:
-            return field, auth_request.totp_passcode()
-        if 'passcode' in user:
-            return field, user['passcode']
-        return (recovery.split_field(field)
-                or totp.split_field(field, verify.code_length()))
+
+class _Login:
+    """One request's password field, split, and its user once looked up.
+
+    verify.check_login calls ``identify`` inside the login's first
+    transaction (again after a conflict); ``password`` is then the
+    request's PasswordCheck.
+    """
+
+    def __init__(self, auth_payload, paired):
+        self.auth_payload = auth_payload
+        user = auth_payload.get('user')
+        # The field as an enrolled user's: it is split only if the user is.
+        self.secret, self.code = _split(
+            user if isinstance(user, dict) else {}, paired)
+        self.user_info = self.password = None
+
+    def identify(self):
+        self.user_info = auth_plugins.UserAuthInfo.create(
+            self.auth_payload, password.METHOD_NAME)
+        user_id = self.user_info.user_id
+        self.password = second_factor.PasswordCheck(
+            user_id, self.secret,
+            functools.partial(TOTPConcatPassword._check_password, user_id,
+                              self.secret))
+        return user_id
+
+    def probe(self):
+        return self.password.probe()
+
+
+def _split(user, paired):
+    """Return ``(password, code)`` for this request's form."""
+    field = user.get('password')
+    if paired:
+        return field, auth_request.totp_passcode()
+    if 'passcode' in user:
+        return field, user['passcode']
+    return (recovery.split_field(field)
+            or totp.split_field(field, verify.code_length()))

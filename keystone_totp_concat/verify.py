@@ -21,10 +21,11 @@ keystone_totp_concat.db), shared by every process and node. When that store
 cannot be read or written, no code is accepted: 2FA fails closed.
 
 What a login's check costs the database (check_login): one transaction
-that reads the user's credentials and counts a wrong code, or records a
-right code's step as used (and reads the throttle); plus one that forgets
-earlier failures only for a user who has some, and one that gives the step
-back if the password is wrong.
+that looks the user up (Keystone's own reads, with the SQL identity
+driver), reads the user's credentials and counts a wrong code, or records
+a right code's step as used (and reads the throttle); plus one that
+forgets earlier failures only for a user who has some, and one that gives
+the step back if the password is wrong.
 """
 
 import dataclasses
@@ -107,28 +108,35 @@ def _store_failed(what, user_id, failure):
 NOT_CHECKED = 'not checked'
 
 
-def check_login(user_id, code, prove_password=None):
+def check_login(identify, code, prove_password=None):
     """``(enrolment, verified)``: the user's devices and a login's code.
 
-    The login's first transaction reads the user's ``totp`` credentials and,
+    ``identify()`` looks the request's user up and returns the user's id;
+    whatever it raises is raised as is. The login's first transaction runs
+    it (see _FirstCheck.read), reads the user's ``totp`` credentials and,
     when the user is enrolled and ``code`` is a TOTP code, uses or counts
-    it as check_code does, in the same session: one transaction where a
-    separate read would take two. ``verified`` is check_code's answer, or
+    it as check_code does, in the same session: one transaction where
+    separate ones would take three. ``verified`` is check_code's answer, or
     NOT_CHECKED. When the credentials cannot be read this raises Keystone's
-    Unauthorized (see credentials.load_enrolment); when the code's record
-    fails, the code is refused (None).
+    Unauthorized (see credentials.refusal); when the code's record fails,
+    the code is refused (None).
     """
     now = time.time()
-    first = _FirstCheck(user_id, code, now,
+    first = _FirstCheck(identify, code, now,
                         _unproved() if prove_password is not None else None)
+    if not _lookup_in_transaction():
+        first.user_id = identify()
     try:
         slot = db_api.login_transaction(first.read, first.write)
+    except _LookupFailed as e:
+        raise e.error from None
     except credentials.Unreadable as e:
         failure = e.failure
     except Exception as e:
         failure = type(e).__name__
     else:
         failure = None
+    user_id = first.user_id
     if failure is not None:
         if first.attempt is None:
             raise credentials.refusal(user_id, failure)
@@ -140,6 +148,27 @@ def check_login(user_id, code, prove_password=None):
                                       prove_password, now, slot)
 
 
+def _lookup_in_transaction():
+    """Whether Keystone's user lookup may join the login's transaction.
+
+    With the SQL identity driver alone it only reads the user and domain,
+    on the same connection: no pool check-out, ping and rollback of its
+    own. Other drivers may create ID mappings or shadow users while looking
+    up, which must not hang on this package's transaction.
+    """
+    identity = CONF.identity
+    return (identity.driver == 'sql'
+            and not identity.domain_specific_drivers_enabled)
+
+
+class _LookupFailed(Exception):
+    """Carries what the user lookup raised out of the transaction."""
+
+    def __init__(self, error):
+        super().__init__()
+        self.error = error
+
+
 class _FirstCheck:
     """A login's first transaction, run by db_api.login_transaction.
 
@@ -148,15 +177,26 @@ class _FirstCheck:
     check_login.
     """
 
-    def __init__(self, user_id, code, now, unproved):
-        self.user_id = user_id
+    def __init__(self, identify, code, now, unproved):
+        self.identify = identify
+        self.user_id = None
         self.code = code
         self.now = now
         self.unproved = unproved
         self.enrolment = self.verified = self.attempt = None
 
     def read(self, session):
+        """Look the user up (unless done already), then read the devices.
+
+        Keystone's lookup opens its own reader session, which joins this
+        one: Keystone's sessions share one context per thread.
+        """
         self.verified = self.attempt = None
+        if self.user_id is None:
+            try:
+                self.user_id = self.identify()
+            except Exception as e:
+                raise _LookupFailed(e)
         self.enrolment = credentials.read(session, self.user_id)
         return self.enrolment
 
