@@ -540,7 +540,7 @@ def parse_args(argv):
                    help='SQL server on 127.0.0.1 (see tests/databases.py)')
     p.add_argument('--samples', type=int, default=100,
                    help='measured requests per latency scenario')
-    p.add_argument('--cpu-blocks', type=int, default=4,
+    p.add_argument('--cpu-blocks', type=int, default=8,
                    help='more blocks of --samples rounds of the three '
                    'scenarios of the added-CPU figure (bcrypt cost 4), '
                    'each on restarted nodes')
