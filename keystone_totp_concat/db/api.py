@@ -251,6 +251,11 @@ def login_transaction(read, write):
         return undone.answer
 
 
+def reads_apart():
+    """Whether login_transaction reads in a transaction of its own (SQLite)."""
+    return _is_sqlite(CONF.database.connection)
+
+
 @functools.lru_cache(maxsize=None)
 def _is_sqlite(connection):
     return sa.engine.make_url(connection).get_backend_name() == 'sqlite'
