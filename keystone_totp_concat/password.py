@@ -87,9 +87,9 @@ class TOTPConcatPassword(password.Password):
 class _Login:
     """One request's password field, split, and its user once looked up.
 
-    verify.check_login calls ``identify`` inside the login's first
-    transaction (again after a conflict); ``password`` is then the
-    request's PasswordCheck.
+    verify.check_login calls ``identify`` once, inside the login's first
+    transaction or before it (see verify._lookup_in_transaction);
+    ``password`` is then the request's PasswordCheck.
     """
 
     def __init__(self, auth_payload, paired):
