@@ -141,22 +141,38 @@ def _register_policies():
 
 
 def _enforce(action, user_id):
-    """Keystone's RBAC on ``{'user': ...}`` of the target user.
+    """Keystone's RBAC on ``{'user': ...}`` of the target user; the user.
 
     The user is looked up only after the check, so existence does not leak
-    to callers the policy refuses (Keystone's own pattern).
+    to callers the policy refuses (Keystone's own pattern). A path id that
+    is not byte for byte the id of the user Keystone finds is no user: a
+    database that compares ids under a collation (MariaDB's ignores case
+    and trailing spaces) would otherwise find the user for ``ABC`` while
+    "acting on oneself" compares the path with the caller's id. Every
+    decision after this call uses the returned user's id.
     """
     _register_policies()
 
     def build_target():
-        try:
-            ref = PROVIDERS.identity_api.get_user(user_id)
-        except exception.NotFound:
+        ref = canonical_user(user_id)
+        if ref is None:
             return {'user': {'id': user_id}}
         return {'user': {'id': ref['id'], 'domain_id': ref['domain_id']}}
 
     ENFORCER.enforce_call(action=action, build_target=build_target)
-    return PROVIDERS.identity_api.get_user(user_id)
+    ref = canonical_user(user_id)
+    if ref is None:
+        raise exception.UserNotFound(user_id=_printable(user_id))
+    return ref
+
+
+def canonical_user(user_id):
+    """The user whose id is exactly ``user_id``, or None."""
+    try:
+        ref = PROVIDERS.identity_api.get_user(user_id)
+    except exception.NotFound:
+        return None
+    return ref if ref['id'] == user_id else None
 
 
 def allowed(action, target):
@@ -403,13 +419,13 @@ class StatusResource(_Resource):
 
     def get(self, user_id):
         """GET /v3/users/{user_id}/OS-TOTP: on/off, devices, pending."""
-        _enforce(policies.GET_STATUS, user_id)
+        user_id = _enforce(policies.GET_STATUS, user_id)['id']
         return _status(user_id)
 
     def delete(self, user_id):
         """DELETE /v3/users/{user_id}/OS-TOTP: every device off."""
         member = _body_member('totp')
-        _enforce(policies.DISABLE, user_id)
+        user_id = _enforce(policies.DISABLE, user_id)['id']
         passcode = _passcode(member, required=False)
         ids = _credential_ids(user_id)
         pending = db.get_pending(user_id)
@@ -440,6 +456,7 @@ class EnrolmentResource(_Resource):
         """POST /v3/users/{user_id}/OS-TOTP/enrolment: a new secret."""
         member = _body_member('enrolment')
         user = _enforce(policies.BEGIN_ENROLMENT, user_id)
+        user_id = user['id']
         label = _label(member)
         passcode = _passcode(member, required=False)
         enrolment = credentials.load_enrolment(user_id)
@@ -486,7 +503,7 @@ class EnrolmentResource(_Resource):
 
     def delete(self, user_id):
         """DELETE /v3/users/{user_id}/OS-TOTP/enrolment: cancel."""
-        _enforce(policies.CANCEL_ENROLMENT, user_id)
+        user_id = _enforce(policies.CANCEL_ENROLMENT, user_id)['id']
         if not db.delete_pending(user_id):
             raise EnrolmentMissing()
         return None, http.client.NO_CONTENT
@@ -496,7 +513,7 @@ class DevicesResource(_Resource):
 
     def get(self, user_id):
         """GET /v3/users/{user_id}/OS-TOTP/devices."""
-        _enforce(policies.GET_STATUS, user_id)
+        user_id = _enforce(policies.GET_STATUS, user_id)['id']
         return {'devices': _devices(user_id),
                 'links': {'self': _base_url(user_id) + '/devices'}}
 
@@ -506,7 +523,7 @@ class DevicesResource(_Resource):
         A code of the pending secret stores it as the user's new device.
         """
         member = _body_member('device')
-        _enforce(policies.CREATE_DEVICE, user_id)
+        user_id = _enforce(policies.CREATE_DEVICE, user_id)['id']
         passcode = _passcode(member, required=True)
         label = _label(member)
         now = int(time.time())
@@ -557,7 +574,7 @@ class RecoveryCodesResource(_Resource):
         The old set stops working; the new codes are shown this once.
         """
         member = _body_member('recovery_codes')
-        _enforce(policies.CREATE_RECOVERY_CODES, user_id)
+        user_id = _enforce(policies.CREATE_RECOVERY_CODES, user_id)['id']
         passcode = _passcode(member, required=False)
         enrolment = credentials.load_enrolment(user_id)
         if not enrolment.enrolled:
@@ -573,7 +590,7 @@ class RecoveryCodesResource(_Resource):
     def delete(self, user_id):
         """DELETE /v3/users/{user_id}/OS-TOTP/recovery_codes: revoke."""
         member = _body_member('recovery_codes')
-        _enforce(policies.DELETE_RECOVERY_CODES, user_id)
+        user_id = _enforce(policies.DELETE_RECOVERY_CODES, user_id)['id']
         passcode = _passcode(member, required=False)
         how = _prove(user_id, credentials.load_enrolment(user_id), passcode)
         left = recovery_codes.revoke(user_id)
@@ -586,7 +603,7 @@ class DeviceResource(_Resource):
 
     def get(self, user_id, device_id):
         """GET /v3/users/{user_id}/OS-TOTP/devices/{device_id}."""
-        _enforce(policies.GET_STATUS, user_id)
+        user_id = _enforce(policies.GET_STATUS, user_id)['id']
         for device in _devices(user_id):
             if device['id'] == device_id:
                 return {'device': device}
@@ -595,7 +612,7 @@ class DeviceResource(_Resource):
     def delete(self, user_id, device_id):
         """DELETE /v3/users/{user_id}/OS-TOTP/devices/{device_id}."""
         member = _body_member('device')
-        _enforce(policies.DELETE_DEVICE, user_id)
+        user_id = _enforce(policies.DELETE_DEVICE, user_id)['id']
         passcode = _passcode(member, required=False)
         if device_id not in _credential_ids(user_id):
             raise DeviceNotFound(device_id=_printable(device_id))

@@ -24,6 +24,8 @@ import functools
 import re
 
 import flask
+from keystone.common import provider_api
+from keystone import exception
 from keystone.server.flask import common as ks_flask
 
 from keystone_totp_concat import audit
@@ -33,12 +35,29 @@ from keystone_totp_concat import second_factor
 from keystone_totp_concat import totp
 from keystone_totp_concat import verify
 
+PROVIDERS = provider_api.ProviderAPIs
 PATH = re.compile(r'^/v3/users/(?P<user_id>[^/]+)/password/?$')
 
 
 def install(app):
     """Add the guard to Keystone's Flask application."""
     app.before_request(require_code)
+
+
+def _is_canonical(user_id):
+    """False for a path id that is not exactly the id of the user found.
+
+    Keystone's change would find the user through a database collation
+    (MariaDB ignores case and trailing spaces) while the credentials, read
+    by exact id, would say "not enrolled": the change must not run then.
+    Such an id gets Keystone's answer to an unknown one; an unknown user
+    is left to Keystone itself.
+    """
+    try:
+        ref = PROVIDERS.identity_api.get_user(user_id)
+    except exception.NotFound:
+        return True
+    return ref['id'] == user_id
 
 
 def require_code():
@@ -55,6 +74,9 @@ def require_code():
             user.get('original_password'), str):
         return  # Keystone's own validation answers.
     user_id = match.group('user_id')
+    if not _is_canonical(user_id):
+        ks_flask.set_unenforced_ok()
+        raise exception.Unauthorized()  # Keystone's answer to an unknown id
     enrolment = credentials.load_enrolment(user_id)
     if not enrolment.enrolled:
         return
