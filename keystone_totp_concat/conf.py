@@ -76,7 +76,24 @@ OPTS = [
         'answer without their code being checked or counted, so a caller who '
         'knows only the user name cannot lock the user out: only checks that '
         'came with the right password start a lockout. Capped at '
-        'max_failures - 1; 0 always verifies the password first.',
+        'max_failures - 1; 0 always verifies the password first. A right '
+        'code never waits for this: Keystone\'s own, counted password check '
+        'decides, and the code is used up even when the password is wrong.',
+    ),
+    cfg.BoolOpt(
+        'bind_to_check_wrong_codes',
+        default=False,
+        help='For users whose password Keystone cannot compare itself (an '
+        'LDAP or other non-SQL identity backend), past password_first_after '
+        'a wrong code can only be told from a stranger\'s by asking the '
+        'backend, which counts a wrong password in its own lockout policy '
+        '(an LDAP server\'s ppolicy). False (default): no such request '
+        'reaches the backend; the wrong code is counted as if its password '
+        'were right, so a stranger can start this package\'s lockout of the '
+        'user\'s code checks (recovery codes still log in during it), but '
+        'never the backend\'s. True: the backend is asked, as a wrong '
+        'password on stock Keystone is, and its policy may lock the account '
+        'for every service that uses it.',
     ),
     cfg.IntOpt(
         'lockout_duration',

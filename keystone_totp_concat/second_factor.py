@@ -30,10 +30,12 @@ from keystone.common import authorization
 from keystone import exception
 
 from keystone_totp_concat import audit
+from keystone_totp_concat import conf
 from keystone_totp_concat import password_probe
 from keystone_totp_concat import recovery
 from keystone_totp_concat import verify
 
+CONF = conf.CONF
 REFUSED = 'TOTP code missing, invalid, already used or throttled'
 # Answer header of a login with a recovery code: how many codes are left.
 LEFT_HEADER = 'Openstack-Totp-Recovery-Codes-Left'
@@ -53,14 +55,19 @@ class PasswordCheck:
         self._result = None
 
     def probe(self):
-        """Whether the password is right, before any code is counted.
+        """Whether a wrong code counts as a guess of the password's holder.
 
-        Uncounted where Keystone keeps the hash (see password_probe);
-        elsewhere only Keystone's own check can tell.
+        Where Keystone keeps the hash, whether the password is right,
+        compared uncounted (see password_probe). Elsewhere only the identity
+        backend can tell, and asking it counts in its own lockout: it is
+        asked only with ``bind_to_check_wrong_codes``, otherwise the code
+        counts as if the password were right.
         """
         matches = password_probe.matches(self.user_id, self.password)
         if matches is not None:
             return matches
+        if not CONF.totp_concat.bind_to_check_wrong_codes:
+            return True
         try:
             self._result = self._keystone_check()
         except exception.Unauthorized:
@@ -105,7 +112,7 @@ def login(user_ref, enrolment, code, password, verified=verify.NOT_CHECKED):
 
 def _check(user_id, enrolment, code, probe):
     if recovery.is_recovery_code(code):
-        return verify.check_recovery_code(user_id, code, probe)
+        return verify.check_recovery_code(user_id, code)
     return verify.check_code(user_id, enrolment, code, probe)
 
 

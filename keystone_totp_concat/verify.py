@@ -214,36 +214,44 @@ class _FirstCheck:
         return self.attempt(self.unproved, session)
 
 
-def check_code(user_id, enrolment, code, prove_password=None):
+def check_code(user_id, enrolment, code, prove_password=None,
+               table=db_api.THROTTLE):
     """Return a Verified when ``code`` may log the user in, else None.
 
     ``prove_password`` is None when the caller already proved the password
     (an auth receipt, a token). Otherwise it is a callable that says whether
     the request's password is right without Keystone counting a failure; it
-    is called only once the user's checks without a proved password are
-    spent (see throttle.unproved_checks), so that the normal wrong code is
-    refused without a password hash and a stranger cannot start a lockout.
+    is called only for a wrong code, once the user's checks without a
+    proved password are spent (see throttle.unproved_checks), so that the
+    normal wrong code is refused without a password hash and a stranger
+    cannot start a lockout. A right code never waits for it: Keystone's own
+    counted check then says whether the password is right, so that whoever
+    holds the phone but not the password guesses exactly as on stock
+    Keystone, once per code.
 
     A right code's step is recorded as used at once, so that no concurrent
-    request can use it too. The caller then gives it back: with
-    password_refused when the password turns out wrong, with release_use
-    when the request fails later; or keeps it with settle.
+    request can use it too. The caller then keeps it used: with settle, or
+    with password_refused when the password turns out wrong; or gives it
+    back with release_use when the request fails for another reason.
+    ``table`` is the throttle that counts the check: the login's, or the
+    OS-TOTP API's proofs' (check_enrolled_code).
     """
     if not totp.is_well_formed(code, code_length()):
         # Not a guess at a code, so not counted by the throttle.
         LOG.info('Missing or malformed TOTP code for user %s.', user_id)
         return None
     now = time.time()
-    verified, attempt = _candidate(user_id, enrolment, code, now)
+    verified, attempt = _candidate(user_id, enrolment, code, now, table)
     return _conclude(user_id, verified, attempt, prove_password, now)
 
 
-def _candidate(user_id, enrolment, code, now):
+def _candidate(user_id, enrolment, code, now, table=db_api.THROTTLE):
     """``(verified, attempt)``: what the code would prove, how to store it.
 
     ``verified`` is None for a code that fits no device. ``attempt(unproved,
     session=None)`` uses the matched step (use_code) or, for a wrong code
-    or a device without a credential yet, counts the check (count_check).
+    or a device without a credential yet, counts the check (count_check),
+    in ``table``.
     """
     group = CONF.totp_concat
     match = totp.find_match(
@@ -252,12 +260,12 @@ def _candidate(user_id, enrolment, code, now):
         digits=group.code_length,
     )
     if match is None:
-        return None, functools.partial(_count, user_id, now)
+        return None, functools.partial(_count, user_id, now, table=table)
     verified = Verified(user_id, enrolment.credential_ids[match.index],
                         match.step)
     if verified.credential_id is None:
-        return verified, functools.partial(_count, user_id, now)
-    return verified, functools.partial(_use, verified, now)
+        return verified, functools.partial(_count, user_id, now, table=table)
+    return verified, functools.partial(_use, verified, now, table=table)
 
 
 def _conclude(user_id, verified, attempt, prove_password, now, slot=None):
@@ -278,31 +286,29 @@ def _conclude(user_id, verified, attempt, prove_password, now, slot=None):
     return verified
 
 
-def check_recovery_code(user_id, code, prove_password=None):
+def check_recovery_code(user_id, code):
     """A RecoveryVerified for an unused recovery code of the user, or None.
 
-    Throttled exactly like a TOTP code (see check_code). The stored hash
-    is compared only once the check is counted and allowed, so that a
-    locked user costs no hash.
+    Not counted by the throttle, and accepted during a lockout: a recovery
+    code has 60 random bits, so guessing one is hopeless however often it
+    is tried, and it is the user's way back in when someone who has the
+    password locked the code checks. A hash is compared only for a code
+    whose first group names one of the user's unused codes, which a
+    stranger finds about once in a hundred thousand tries. As for a TOTP
+    code, Keystone's own counted check then says whether the password is
+    right, and a wrong one uses the recovery code up (password_refused).
     """
     now = int(time.time())
     try:
-        slot = _gate(user_id, functools.partial(_count, user_id, now),
-                     prove_password)
-        if not slot:
-            return None
-        verified = None
-        if slot.allowed:
-            stored = _store('reading a recovery code', user_id,
-                            db_recovery.unused_hash, user_id,
-                            recovery.code_id(code))
-            if stored is not None and password_hashing.check_password(
-                    code, stored):
-                verified = RecoveryVerified(user_id, recovery.code_id(code),
-                                            now)
+        stored = _store('reading a recovery code', user_id,
+                        db_recovery.unused_hash, user_id,
+                        recovery.code_id(code))
     except StoreUnavailable:
         return None
-    return _decide(user_id, slot, verified, now)
+    if stored is None or not password_hashing.check_password(code, stored):
+        LOG.info('Invalid recovery code for user %s.', user_id)
+        return None
+    return RecoveryVerified(user_id, recovery.code_id(code), now)
 
 
 def _gate(user_id, attempt, prove_password, slot=None):
@@ -319,8 +325,21 @@ def _gate(user_id, attempt, prove_password, slot=None):
     if not prove_password():
         LOG.info('Code of user %s not checked: the password, verified first '
                  'after earlier failed codes, is wrong.', user_id)
+        _note_refusal(user_id)
         return None
     return attempt(None)
+
+
+def _note_refusal(user_id):
+    """Make a refusal for a wrong password cost what a counted check costs.
+
+    A failure is logged and changes nothing else: the request is refused.
+    """
+    try:
+        db_api.note_refusal(user_id)
+    except Exception as e:
+        LOG.warning('Could not count a refused TOTP login of user %(user)s '
+                    '(%(err)s).', {'user': user_id, 'err': type(e).__name__})
 
 
 def _unproved():
@@ -333,12 +352,13 @@ def check_new_secret_code(user_id, secret, code):
     """The time step at which ``code`` fits ``secret``, or None.
 
     For a device being enrolled by a caller who proved who they are (a
-    token): the check is counted by the user's throttle like a login code
-    that came with the right password. Nothing is recorded: the caller
-    records the step on the credential it creates.
+    token): the check is counted by the user's proof throttle like a login
+    code that came with the right password. Nothing is recorded: the caller
+    records the step on the credential it creates (record_use).
     """
     enrolment = credentials.Enrolment([secret], 1, [None])
-    verified = check_code(user_id, enrolment, code)
+    verified = check_code(user_id, enrolment, code,
+                          table=db_api.PROOF_THROTTLE)
     return verified.step if verified is not None else None
 
 
@@ -346,28 +366,32 @@ def check_enrolled_code(user_id, enrolment, code):
     """A current code of one of the user's devices, used up; else None.
 
     For a caller who proved who they are (a token) and must show a code
-    too: throttled like a login code that came with the right password and,
-    when accepted, recorded as used so it cannot log in afterwards.
+    too: throttled like a login code that came with the right password,
+    but by the proof throttle, so that a stolen token's wrong codes can
+    lock its own proofs and never the user's logins; when accepted,
+    recorded as used so it cannot log in afterwards.
     """
-    verified = check_code(user_id, enrolment, code)
+    verified = check_code(user_id, enrolment, code,
+                          table=db_api.PROOF_THROTTLE)
     if verified is not None:
-        settle(verified)
+        settle(verified, db_api.PROOF_THROTTLE)
     return verified
 
 
-def _count(user_id, now, unproved, session=None):
+def _count(user_id, now, unproved, session=None, table=db_api.THROTTLE):
     group = CONF.totp_concat
     args = (user_id, now, group.max_failures, group.lockout_duration,
-            group.max_lockout_duration, unproved)
+            group.max_lockout_duration, unproved, table)
     if session is not None:
         return db_api.count_check_in(session, *args)
     return _store('counting a code check', user_id, db_api.count_check,
                   *args)
 
 
-def _use(verified, now, unproved, session=None):
+def _use(verified, now, unproved, session=None, table=db_api.THROTTLE):
+    """use_code: a right code needs no proved password (``unproved``)."""
     args = (verified.user_id, verified.credential_id, verified.step, now,
-            unproved)
+            table)
     if session is not None:
         return db_api.use_code_in(session, *args)
     return _store('recording a used code', verified.user_id,
@@ -397,17 +421,17 @@ def _decide(user_id, slot, verified, now):
     return verified
 
 
-def settle(verified):
+def settle(verified, table=db_api.THROTTLE):
     """Keep a right code used: its request succeeded.
 
-    Forgets the user's failed checks, when there are any (a second write
-    only for such a user). A failure is logged: the failures then stay on
-    record, which refuses more, never less.
+    Forgets the user's failed checks in ``table``, when there are any (a
+    second write only for such a user). A failure is logged: the failures
+    then stay on record, which refuses more, never less.
     """
     if not (isinstance(verified, Verified) and verified.history):
         return
     try:
-        db_api.reset_throttle(verified.user_id)
+        db_api.reset_throttle(verified.user_id, (table,))
     except Exception as e:
         LOG.warning('Could not reset the TOTP throttle of user %(user)s '
                     'after a successful login (%(err)s).',
@@ -415,21 +439,25 @@ def settle(verified):
 
 
 def password_refused(verified):
-    """Give a right code back and count its check: the password was wrong.
+    """Keep a right code used although the password was wrong.
 
-    Counted as a check without a proved password, which never starts a
-    lockout. A recovery code is not used before the password is verified:
-    nothing to do. A failure is logged and leaves the code used.
+    Keystone's own check counted the wrong password (its lockout, an LDAP
+    server's policy), as it would on stock Keystone; the code is not given
+    back, so whoever holds the phone or a recovery code but not the
+    password gets one guess per code. A recovery code, not used before the
+    password was checked, is used now. A failure is logged.
     """
+    LOG.warning('A right second factor of user %s came with a wrong '
+                'password: the code is used up.', verified.user_id)
     if isinstance(verified, RecoveryVerified):
-        return
-    try:
-        db_api.refuse_use(verified.user_id, verified.credential_id,
-                          verified.step, time.time(), _unproved())
-    except Exception as e:
-        LOG.warning('Could not give back the TOTP code of user %(user)s '
-                    'after a wrong password (%(err)s).',
-                    {'user': verified.user_id, 'err': type(e).__name__})
+        try:
+            db_recovery.use(verified.user_id, verified.code_id,
+                            verified.used_at, forget_failures=False)
+        except Exception as e:
+            LOG.warning('Could not use up the recovery code of user '
+                        '%(user)s after a wrong password (%(err)s).',
+                        {'user': verified.user_id,
+                         'err': type(e).__name__})
 
 
 def release_use(verified):
@@ -456,7 +484,8 @@ def record_use(verified):
 
     False if it already was. Exactly one of any number of concurrent calls
     for the same step or recovery code, on any node, returns True. It also
-    resets the user's throttle. (check_code records a login code itself.)
+    resets the user's login throttle (a recovery code) or proof throttle (a
+    new device's confirm code). (check_code records a login code itself.)
     """
     if isinstance(verified, RecoveryVerified):
         try:
@@ -468,7 +497,8 @@ def record_use(verified):
     try:
         outcome = _store('recording a used code', verified.user_id,
                          db_api.record_use, verified.user_id,
-                         verified.credential_id, verified.step)
+                         verified.credential_id, verified.step,
+                         db_api.PROOF_THROTTLE)
     except StoreUnavailable:
         return False
     if outcome is None:

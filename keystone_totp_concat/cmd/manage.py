@@ -47,7 +47,8 @@ def do_db_version():
 
 def do_throttle_reset():
     user_id = CONF.command.user_id
-    if db_api.reset_throttle(user_id):
+    if db_api.reset_throttle(user_id, (db_api.THROTTLE,
+                                       db_api.PROOF_THROTTLE)):
         print('Code checks of user %s unlocked, failure count cleared.'
               % user_id)
     else:

@@ -43,7 +43,10 @@ retry_on_deadlock = retry.on_conflict
 CONF = keystone.conf.CONF
 
 LAST_USE = models.last_use
+# The login throttle, and the one of the OS-TOTP API's proofs: every
+# throttle function takes either (``table``), the login's by default.
 THROTTLE = models.throttle
+PROOF_THROTTLE = models.proof_throttle
 DEVICE = models.device
 
 # What record_use did when it was the request that used the step.
@@ -142,8 +145,8 @@ def upsert(session, table, **values):
 # -- Replay record --
 
 @retry_on_deadlock
-def record_use(user_id, credential_id, step):
-    """Mark ``step`` of the credential used, reset the user's throttle.
+def record_use(user_id, credential_id, step, table=THROTTLE):
+    """Mark ``step`` of the credential used, reset the user's ``table``.
 
     Returns ADVANCED or INSERTED when this call is the one that used the
     step, ``None`` when that step or a later one was already used
@@ -152,7 +155,7 @@ def record_use(user_id, credential_id, step):
     with sql.session_for_write() as session:
         outcome = _advance(session, user_id, credential_id, step)
         if outcome is not None:
-            clear_throttle(session, user_id)
+            clear_throttle(session, user_id, table)
     return outcome
 
 
@@ -261,87 +264,79 @@ def _is_sqlite(connection):
     return sa.engine.make_url(connection).get_backend_name() == 'sqlite'
 
 
-def _throttle_row(session, user_id, *columns):
-    """The user's throttle row as last committed, not as first read.
+def _throttle_row(session, user_id, table, *columns):
+    """The user's ``table`` row as last committed, not as first read.
 
     A locking read: after login_transaction's read of the credentials, a
     plain SELECT would see InnoDB's snapshot of that moment (REPEATABLE
     READ), not a row another request changed since.
     """
     return session.execute(
-        sa.select(*columns).where(THROTTLE.c.user_id == user_id)
+        sa.select(*columns).where(table.c.user_id == user_id)
         .with_for_update(read=True)).one_or_none()
 
 
 @retry_on_deadlock
-def use_code(user_id, credential_id, step, now, unproved=None):
+def use_code(user_id, credential_id, step, now, table=THROTTLE):
     """Use a step that a code matched in its own transaction (use_code_in)."""
     try:
         with sql.session_for_write() as session:
             return use_code_in(session, user_id, credential_id, step, now,
-                               unproved)
+                               table)
     except _Undo as undone:
         return undone.answer
 
 
-def use_code_in(session, user_id, credential_id, step, now, unproved=None):
+def use_code_in(session, user_id, credential_id, step, now, table=THROTTLE):
     """Use a step that a code matched, unless the throttle refuses it.
 
     The one write of a login with a right code: it records the step as
     used, exactly once across processes and nodes (a replay gets
     ``replayed``), then reads the user's throttle row and undoes the whole
-    transaction when the throttle refuses: a locked user's right code is
-    refused like a wrong one, and one without a proved password is refused
-    uncounted once ``unproved`` failed checks are on record (see
-    count_check). The write comes first so that SQLite takes its write lock
-    at once, as InnoDB and PostgreSQL take the row's. The check is not
-    counted: a right code is not a guess. When the rest of the request
-    fails, refuse_use gives the step back and counts the check then. A user
+    transaction when the user's checks are locked: a locked user's right
+    code is refused like a wrong one. The write comes first so that SQLite
+    takes its write lock at once, as InnoDB and PostgreSQL take the row's.
+    The check is not counted, and needs no password first: a right code is
+    not a guess, and whether the password is right is then Keystone's own
+    counted check to say (the step stays used if it is wrong). A user
     without throttle history has no row, and the usual login is one
     statement (two when the credential was used minutes ago).
     """
-    if unproved is not None and unproved < 1:
-        return CheckSlot(allowed=False, needs_password=True)
-    if _use_without_history(session, user_id, credential_id, step):
+    if table is THROTTLE and _use_without_history(session, user_id,
+                                                  credential_id, step):
         return CheckSlot(allowed=True)
     if _advance(session, user_id, credential_id, step) is None:
         return CheckSlot(allowed=False, replayed=True)
-    row = _throttle_row(session, user_id, THROTTLE.c.failures,
-                        THROTTLE.c.locked_until)
+    row = _throttle_row(session, user_id, table, table.c.locked_until)
     if row is None:
         return CheckSlot(allowed=True)
     if row.locked_until > now:
         raise _Undo(CheckSlot(allowed=False, locked_until=row.locked_until))
-    if unproved is not None and row.failures >= unproved:
-        raise _Undo(CheckSlot(allowed=False, needs_password=True))
     return CheckSlot(allowed=True, history=True)
 
 
 @retry_on_deadlock
-def refuse_use(user_id, credential_id, step, now, unproved):
-    """Give back a step used by use_code and count the failed check.
+def note_refusal(user_id):
+    """Count a request refused unchecked for its wrong password.
 
-    For a request whose password was wrong: the code was right, but the
-    check failed, and counts as one made without a proved password (so it
-    never starts a lockout, see count_check). One transaction.
+    The counterpart of the counted check that a right password leads to:
+    one single-row UPDATE in a transaction of its own, as that check's
+    usual statement, so that both answers cost the same.
     """
     with sql.session_for_write() as session:
-        _release(session, user_id, credential_id, step)
-        if unproved < 1:
-            return
-        if not session.execute(_counting(user_id, now, unproved)).rowcount:
-            insert_if_absent(session, THROTTLE, user_id=user_id, failures=1,
-                             lockouts=0, locked_until=0)
+        session.execute(
+            sa.update(THROTTLE).where(THROTTLE.c.user_id == user_id)
+            .values(refused=THROTTLE.c.refused + 1))
 
 
-def clear_throttle(session, user_id):
+def clear_throttle(session, user_id, table=THROTTLE):
     """Forget the user's failed checks: a second factor was accepted.
 
     The row goes: a user without throttle history has none, so that
     use_code finds nothing to forget and count_check starts afresh.
     """
     return session.execute(
-        sa.delete(THROTTLE).where(THROTTLE.c.user_id == user_id)).rowcount
+        sa.delete(table).where(table.c.user_id == user_id)).rowcount
 
 
 @retry_on_deadlock
@@ -389,7 +384,8 @@ def purge_last_use(before_step):
 
 # -- Throttle --
 
-def count_check(user_id, now, max_failures, base, cap, unproved=None):
+def count_check(user_id, now, max_failures, base, cap, unproved=None,
+                table=THROTTLE):
     """Count one code check of the user before it is made; see CheckSlot.
 
     For a code that matched none of the user's devices (a right code goes
@@ -402,24 +398,25 @@ def count_check(user_id, now, max_failures, base, cap, unproved=None):
     caller who has not proved it may still be checked. Such a check never
     starts a lockout: past that number the answer is ``needs_password``.
     """
-    slot = _count_check(user_id, now, max_failures, base, cap, unproved)
+    args = (user_id, now, max_failures, base, cap, unproved, table)
+    slot = _count_check(*args)
     if slot is None:
         # A concurrent success deleted the row between two statements.
-        slot = _count_check(user_id, now, max_failures, base, cap, unproved)
+        slot = _count_check(*args)
     if slot is None:
         raise retry.WriteConflict('count_check')
     return slot
 
 
 @retry_on_deadlock
-def _count_check(user_id, now, max_failures, base, cap, unproved):
+def _count_check(user_id, now, max_failures, base, cap, unproved, table):
     with sql.session_for_write() as session:
         return count_check_in(session, user_id, now, max_failures, base, cap,
-                              unproved)
+                              unproved, table)
 
 
 def count_check_in(session, user_id, now, max_failures, base, cap,
-                   unproved=None):
+                   unproved=None, table=THROTTLE):
     """count_check's answer, or None when the user's row vanished meanwhile.
 
     One statement for most checks. A user without throttle history gets a
@@ -428,17 +425,17 @@ def count_check_in(session, user_id, now, max_failures, base, cap,
     """
     if unproved is not None and unproved < 1:
         return CheckSlot(allowed=False, needs_password=True)
-    counting = _counting(user_id, now, unproved)
+    counting = _counting(user_id, now, unproved, table)
     # Not the last check before a lockout: nothing more to read.
     if session.execute(counting.where(
-            THROTTLE.c.failures < max_failures - 1)).rowcount:
+            table.c.failures < max_failures - 1)).rowcount:
         return CheckSlot(allowed=True)
     first = _first_check(max_failures, now, base, cap)
-    if insert_if_absent(session, THROTTLE, user_id=user_id, **first):
+    if insert_if_absent(session, table, user_id=user_id, **first):
         return CheckSlot(allowed=True, locked_until=first['locked_until'])
     counted = session.execute(counting).rowcount
-    row = _throttle_row(session, user_id, THROTTLE.c.failures,
-                        THROTTLE.c.lockouts, THROTTLE.c.locked_until)
+    row = _throttle_row(session, user_id, table, table.c.failures,
+                        table.c.lockouts, table.c.locked_until)
     if row is None:
         return None
     if not counted:
@@ -451,25 +448,25 @@ def count_check_in(session, user_id, now, max_failures, base, cap,
     # request gets a check while this one is being decided.
     until = policy.locked_until(now, row.lockouts, base, cap)
     session.execute(
-        sa.update(THROTTLE)
-        .where(THROTTLE.c.user_id == user_id)
-        .values(failures=0, lockouts=THROTTLE.c.lockouts + 1,
+        sa.update(table)
+        .where(table.c.user_id == user_id)
+        .values(failures=0, lockouts=table.c.lockouts + 1,
                 locked_until=until)
     )
     return CheckSlot(allowed=True, locked_until=until)
 
 
-def _counting(user_id, now, unproved):
+def _counting(user_id, now, unproved, table=THROTTLE):
     """The UPDATE that counts a check unless the user is locked.
 
     With ``unproved`` (see count_check), only below that many failures.
     """
-    counting = (sa.update(THROTTLE)
-                .where(THROTTLE.c.user_id == user_id,
-                       THROTTLE.c.locked_until <= now)
-                .values(failures=THROTTLE.c.failures + 1))
+    counting = (sa.update(table)
+                .where(table.c.user_id == user_id,
+                       table.c.locked_until <= now)
+                .values(failures=table.c.failures + 1))
     if unproved is not None:
-        counting = counting.where(THROTTLE.c.failures < unproved)
+        counting = counting.where(table.c.failures < unproved)
     return counting
 
 
@@ -482,11 +479,12 @@ def _first_check(max_failures, now, base, cap):
 
 
 @retry_on_deadlock
-def reset_throttle(user_id):
-    """Forget the user's failed checks and lockouts.
+def reset_throttle(user_id, tables=(THROTTLE,)):
+    """Forget the user's failed checks and lockouts in ``tables``.
 
-    After a successful login of a user with throttle history, and by the
-    operator command. The number of rows deleted (0 or 1).
+    After a successful login or proof of a user with throttle history, and
+    by the operator command (both tables). The number of rows deleted.
     """
     with sql.session_for_write() as session:
-        return clear_throttle(session, user_id)
+        return sum(clear_throttle(session, user_id, table)
+                   for table in tables)

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Tables of this package (SQLAlchemy Core): replay record, throttle,
+"""Tables of this package (SQLAlchemy Core): replay record, throttles,
 pending enrolments, device details, recovery codes.
 
 They live on their own ``MetaData``, not on Keystone's ``ModelBase``, so
@@ -50,6 +50,27 @@ throttle = sa.Table(
     # cool-down.
     sa.Column('lockouts', sa.Integer, nullable=False, default=0),
     # Unix time (whole seconds) before which code checks are refused.
+    sa.Column('locked_until', sa.BigInteger, nullable=False, default=0),
+    # Requests refused unchecked because their password was wrong once the
+    # checks without one were spent. Written so that such a refusal costs
+    # the database what a counted check costs: the time of an answer says
+    # nothing about the password.
+    sa.Column('refused', sa.BigInteger, nullable=False, default=0,
+              server_default='0'),
+    mysql_engine='InnoDB',
+    mysql_charset='utf8mb4',
+)
+
+# The same throttle for the codes that prove the second factor on the
+# OS-TOTP API (a token holder's ``passcode``, an enrolment's confirm code):
+# kept apart, so that a stolen token's wrong codes lock only its proofs,
+# never the user's logins.
+proof_throttle = sa.Table(
+    'totp_concat_proof_throttle',
+    metadata,
+    sa.Column('user_id', sa.String(64), primary_key=True),
+    sa.Column('failures', sa.Integer, nullable=False, default=0),
+    sa.Column('lockouts', sa.Integer, nullable=False, default=0),
     sa.Column('locked_until', sa.BigInteger, nullable=False, default=0),
     mysql_engine='InnoDB',
     mysql_charset='utf8mb4',

@@ -75,10 +75,12 @@ def unused_hash(user_id, code_id):
 
 
 @retry.on_conflict
-def use(user_id, code_id, now):
-    """Mark the code used and reset the throttle; False if already used.
+def use(user_id, code_id, now, forget_failures=True):
+    """Mark the code used, reset the login throttle; False if already used.
 
-    Already used possibly by a concurrent request on another node.
+    Already used possibly by a concurrent request on another node. A code
+    used up by a request whose password was wrong forgets nothing
+    (``forget_failures``).
     """
     with sql.session_for_write() as session:
         used = session.execute(
@@ -87,7 +89,7 @@ def use(user_id, code_id, now):
                    recovery_code.c.code_id == code_id,
                    recovery_code.c.used_at.is_(None))
             .values(used_at=now)).rowcount
-        if used:
+        if used and forget_failures:
             db_api.clear_throttle(session, user_id)
         return bool(used)
 

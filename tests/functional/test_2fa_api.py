@@ -229,6 +229,33 @@ def test_a_wrong_code_does_not_prove_the_second_factor(cloud):
     assert list(stored(cloud, user)) == [device['id']]
 
 
+def test_a_token_holders_wrong_codes_never_lock_the_users_logins(cloud):
+    """A stale token's guesses are bounded by the proofs' own throttle.
+
+    Ten wrong passcodes (max_failures) lock the proofs, so the right code
+    is refused too; the user's password+code login is untouched, and a
+    fresh password+code token still proves the second factor.
+    """
+    user = cloud.create_user()
+    stale = token_of(cloud, user)
+    secret, device = enable(cloud, user)
+    path = base(cloud, user) + '/recovery_codes'
+    for _ in range(30):
+        r = call(stale, 'DELETE', path,
+                 {'recovery_codes': {'passcode': c.wrong_code(secret)}})
+        assert r.status_code == 403, r.text
+    r = call(stale, 'DELETE', path,
+             {'recovery_codes': {'passcode': next_code(secret)}})
+    assert r.status_code == 403, r.text
+    assert cloud.sql('SELECT lockouts FROM totp_concat_proof_throttle '
+                     'WHERE user_id = :u', u=user.id)[0][0] == 1
+    assert cloud.sql('SELECT failures FROM totp_concat_throttle WHERE '
+                     'user_id = :u', u=user.id) == []
+    fresh = token_of(cloud, user, user.password + c.code_for(secret, 1))
+    assert call(fresh, 'DELETE', path).status_code == 204
+    assert list(stored(cloud, user)) == [device['id']]
+
+
 def test_a_current_code_proves_it_and_is_used_up(cloud):
     user = cloud.create_user()
     token = token_of(cloud, user)

@@ -316,11 +316,12 @@ def test_right_code_does_reach_the_password_check(cloud):
     The counter-check of the test above: with a valid code, wrong
     passwords are counted and Keystone's lockout engages as usual.
     """
-    user = cloud.create_user(devices=1)
-    for _ in range(LOCKOUT_ATTEMPTS):
-        r = cloud.login_as(user, 'wrong-password' + user.code())
+    user = cloud.create_user(devices=2)
+    # A code stays used after a wrong password: a fresh one each time.
+    for offset in range(-1, LOCKOUT_ATTEMPTS - 1):
+        r = cloud.login_as(user, 'wrong-password' + user.code(0, offset))
         assert r.json()['error']['message'] == STOCK_UNAUTHORIZED
     assert failed_auth_count(cloud, user) == LOCKOUT_ATTEMPTS
-    r = cloud.login_as(user, user.password + user.code(offset_steps=1))
+    r = cloud.login_as(user, user.password + user.code(1))
     assert r.status_code == 401
     assert r.json() != c.ADDITIONAL_STEPS_BODY

@@ -13,9 +13,14 @@
 """Recovery codes against a real Keystone.
 
 Recovery codes against a real Keystone: made when 2FA turns on, each
-logs in once (on any node, in every form a TOTP code takes), throttled,
-regenerated with proof, revoked by an admin, stored only as hashes.
+logs in once (on any node, in every form a TOTP code takes), uncounted and
+accepted during a lockout, used up by a wrong password, regenerated with
+proof, revoked by an admin, stored only as hashes.
 """
+
+import collections
+import concurrent.futures
+import threading
 
 import pytest
 import requests
@@ -95,16 +100,23 @@ def test_a_code_works_in_every_form_of_the_code(cloud):
         assert r.status_code == 201, r.text
 
 
-def test_a_code_without_the_password_gets_nothing(cloud):
+def test_a_code_with_a_wrong_password_is_used_up(cloud):
+    """Whoever holds a recovery code but not the password guesses once.
+
+    Keystone's own check counts the wrong password; the code is gone.
+    """
     user = cloud.create_user()
     codes = enable(cloud, user)
     r = cloud.login_as(user, 'wrong' + codes[0])
-    assert r.status_code == 401
-    r = cloud.login_as(user, user.password + codes[0])
+    assert r.status_code == 401 and not refused_login(r), r.text
+    assert refused_login(cloud.login_as(user, user.password + codes[0]))
+    assert status(cloud, user)['recovery_codes']['remaining'] == 9
+    r = cloud.login_as(user, user.password + codes[1])
     assert r.status_code == 201, r.text
 
 
-def test_wrong_recovery_codes_are_throttled(cloud):
+def test_wrong_recovery_codes_count_nowhere(cloud):
+    """60 random bits need no throttle: no lockout, no failure on record."""
     user = cloud.create_user()
     codes = enable(cloud, user)
     wrong = [code for code in recovery.generate(20)
@@ -112,11 +124,43 @@ def test_wrong_recovery_codes_are_throttled(cloud):
              {recovery.code_id(x) for x in codes}][:12]
     for code in wrong:
         assert refused_login(cloud.login_as(user, user.password + code))
+    assert cloud.sql('SELECT failures FROM totp_concat_throttle WHERE '
+                     'user_id = :u', u=user.id) == []
     r = cloud.login_as(user, user.password + codes[0])
-    assert refused_login(r), r.text
-    rows = cloud.sql('SELECT lockouts FROM totp_concat_throttle WHERE '
-                     'user_id = :u', u=user.id)
-    assert rows[0].lockouts == 1
+    assert r.status_code == 201, r.text
+
+
+def test_a_recovery_code_logs_in_during_a_lockout(cloud):
+    """The way back in after someone with the password locked the codes."""
+    user = cloud.create_user()
+    codes = enable(cloud, user)
+    wrong = user.password + c.wrong_code(*user.secrets)
+    for _ in range(12):
+        assert refused_login(cloud.login_as(user, wrong))
+    assert refused_login(cloud.login_as(
+        user, user.password + c.code_for(user.secrets[0], 1)))
+    r = cloud.login_as(user, user.password + codes[0])
+    assert r.status_code == 201, r.text
+    assert cloud.sql('SELECT failures FROM totp_concat_throttle WHERE '
+                     'user_id = :u', u=user.id) == []
+
+
+def test_a_burst_of_one_code_gives_one_token_and_locks_nothing(cloud):
+    user = cloud.create_user()
+    codes = enable(cloud, user)
+    start = threading.Barrier(16)
+
+    def login(_):
+        start.wait()
+        return cloud.login_as(user, user.password + codes[0]).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        answers = collections.Counter(pool.map(login, range(16)))
+    assert answers == {201: 1, 401: 15}
+    assert cloud.sql('SELECT failures FROM totp_concat_throttle WHERE '
+                     'user_id = :u', u=user.id) == []
+    r = cloud.login_as(user, user.password + c.code_for(user.secrets[0], 1))
+    assert r.status_code == 201, r.text
 
 
 def reissue(cloud, token):

@@ -88,13 +88,14 @@ def test_each_device_has_its_own_record(cloud):
     assert r.status_code == 201, r.text
 
 
-def test_a_code_with_a_wrong_password_is_not_used_up(cloud):
-    """Only a code that produced a token is recorded."""
+def test_a_code_with_a_wrong_password_is_used_up(cloud):
+    """One password guess per code: the right password cannot follow."""
     user = cloud.create_user(devices=1)
     code = user.code()
     r = cloud.login_as(user, 'wrong-password' + code)
     assert r.status_code == 401 and not refused(r), r.text
-    r = cloud.login_as(user, user.password + code)
+    assert refused(cloud.login_as(user, user.password + code))
+    r = cloud.login_as(user, user.password + user.code(offset_steps=1))
     assert r.status_code == 201, r.text
 
 

@@ -26,6 +26,7 @@ import pytest
 import requests
 
 from tests import cloud as c
+from tests import conftest
 from tests.conftest import another_node
 
 import local_keystone
@@ -201,29 +202,51 @@ def test_a_stranger_cannot_lock_the_user_out(cloud):
     # neither here nor in Keystone's own lockout.
     assert throttle_row(cloud, user).failures == 3
     assert throttle_row(cloud, user).locked_until == 0
+    # Each later refusal was written as a counted check would be, so that
+    # its answer takes as long whether the password was right or not.
+    assert cloud.sql('SELECT refused FROM totp_concat_throttle WHERE '
+                     'user_id = :u', u=user.id)[0][0] == 47
     assert failed_auth_count(cloud, user) == 0
     r = cloud.login_as(user, user.password + user.code())
     assert r.status_code == 201, r.text
     assert throttle_row(cloud, user) is None  # failures forgotten
 
 
-def test_a_right_code_with_a_wrong_password_counts_but_never_locks(cloud):
-    """Whoever holds the device but not the password cannot lock us either.
+def test_a_phone_holder_gets_one_password_guess_per_code(cloud):
+    """Whoever holds the device but not the password guesses once a code.
 
-    The right code's step is used by its check and given back when the
-    password is wrong; the check then counts as one without a proved
-    password: up to password_first_after, never a lockout.
+    A right code is used by its check and stays used when the password is
+    wrong, which Keystone's own check counts as on stock Keystone: the same
+    code again is refused before any password is looked at, so it tells
+    nothing about the password and counts nowhere. This package's throttle
+    counts none of it and never locks.
     """
     user = cloud.create_user(devices=1)
     code = user.code()
-    for n in range(6):
-        r = cloud.login_as(user, 'guess-%d' % n + code)
-        assert r.status_code == 401, r.text
-    row = throttle_row(cloud, user)
-    assert (row.failures, row.locked_until) == (3, 0)
-    # Keystone counted the three passwords it checked, as it counts any
-    # wrong password; the later ones were compared uncounted, first.
-    assert failed_auth_count(cloud, user) == 3
+    first = cloud.login_as(user, 'guess-0' + code)
+    assert first.status_code == 401 and not refused(first), first.text
+    for n in range(1, 6):
+        assert refused(cloud.login_as(user, 'guess-%d' % n + code))
+    # The right password with the used code is refused alike: no oracle.
+    assert refused(cloud.login_as(user, user.password + code))
+    assert failed_auth_count(cloud, user) == 1
+    assert throttle_row(cloud, user) is None
+    r = cloud.login_as(user, user.password + user.code(offset_steps=1))
+    assert r.status_code == 201, r.text
+
+
+def test_a_phone_holder_meets_keystones_own_lockout(cloud):
+    """Each wrong password with a fresh code counts in Keystone's lockout.
+
+    Exactly as a wrong password does on stock Keystone (the suite sets
+    lockout_failure_attempts to 3): the one lockout a phone holder may
+    trigger, and the bound on their guesses when it is configured.
+    """
+    user = cloud.create_user(devices=1)
+    for offset in (-1, 0, 1):
+        r = cloud.login_as(user, 'guess' + user.code(offset_steps=offset))
+        assert r.status_code == 401 and not refused(r), r.text
+    assert failed_auth_count(cloud, user) == conftest.LOCKOUT_ATTEMPTS
 
 
 def test_after_a_stranger_the_user_may_still_mistype(cloud):

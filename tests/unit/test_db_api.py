@@ -44,14 +44,14 @@ def count(user_id, now=NOW):
     return api.count_check(user_id, now, MAX_FAILURES, BASE, CAP)
 
 
-def use(user_id, credential_id, step, now=NOW, unproved=None):
-    return api.use_code(user_id, credential_id, step, now, unproved)
+def use(user_id, credential_id, step, now=NOW, table=api.THROTTLE):
+    return api.use_code(user_id, credential_id, step, now, table)
 
 
-def throttle_row(user_id):
+def throttle_row(user_id, table=api.THROTTLE):
     with sql.session_for_read() as session:
-        return session.execute(sa.select(api.THROTTLE).where(
-            api.THROTTLE.c.user_id == user_id)).one_or_none()
+        return session.execute(sa.select(table).where(
+            table.c.user_id == user_id)).one_or_none()
 
 
 def last_step(user_id, credential_id):
@@ -255,32 +255,43 @@ def test_a_locked_users_right_code_is_refused_and_not_used(database):
     assert use(user, cred, 100, NOW + BASE).allowed
 
 
-def test_a_right_code_without_the_password_stops_at_the_allowance(database):
+def test_a_right_code_needs_no_password_first(database):
+    """Past the allowance without a password, a right code is still used.
+
+    Whether the password is right is then Keystone's counted check.
+    """
     user, cred = new_id(), new_id()
-    count_unproved(user, 2)
-    first = use(user, cred, 100, unproved=2)
-    assert (first.allowed, first.history) == (True, True)
-    count_unproved(user, 2)
-    slot = use(user, cred, 101, unproved=2)
-    assert (slot.allowed, slot.needs_password) == (False, True)
+    for _ in range(3):
+        count_unproved(user, 2)
+    slot = use(user, cred, 100)
+    assert (slot.allowed, slot.needs_password, slot.history) == (
+        True, False, True)
     assert last_step(user, cred) == 100
-    assert use(user, cred, 101).allowed  # with the password proved
 
 
-def test_a_refused_use_gives_the_step_back_and_counts_unproved(database):
+def test_a_refusal_for_a_wrong_password_is_written_but_not_counted(database):
+    user = new_id()
+    for _ in range(2):
+        count_unproved(user, 2)
+    api.note_refusal(user)
+    api.note_refusal(user)
+    row = throttle_row(user)
+    assert (row.failures, row.locked_until, row.refused) == (2, 0, 2)
+
+
+def test_proofs_have_a_throttle_of_their_own(database):
+    """A lockout of the proofs leaves the login's checks alone."""
     user, cred = new_id(), new_id()
-    assert use(user, cred, 100).history is False
-    api.refuse_use(user, cred, 100, NOW, 2)
-    assert last_step(user, cred) == 99
-    assert throttle_row(user).failures == 1
-    assert use(user, cred, 100).allowed  # the same code again
-    for step in (101, 102, 103):
-        api.refuse_use(user, cred, step - 1, NOW, 2)
-        use(user, cred, step)
-    # Counted only up to the allowance without a proved password: never
-    # a lockout.
-    assert (throttle_row(user).failures, throttle_row(user).locked_until) == (
-        2, 0)
+    for _ in range(MAX_FAILURES):
+        api.count_check(user, NOW, MAX_FAILURES, BASE, CAP,
+                        table=api.PROOF_THROTTLE)
+    assert not api.count_check(user, NOW, MAX_FAILURES, BASE, CAP,
+                               table=api.PROOF_THROTTLE).allowed
+    assert not use(user, cred, 100, table=api.PROOF_THROTTLE).allowed
+    assert throttle_row(user) is None
+    assert count(user).allowed
+    assert use(user, cred, 100).allowed
+    assert api.reset_throttle(user, (api.THROTTLE, api.PROOF_THROTTLE)) == 2
 
 
 def test_a_success_forgets_the_history(database):
@@ -377,7 +388,6 @@ def test_checks_without_the_password_stop_before_a_lockout(database):
 def test_no_checks_without_the_password_when_the_allowance_is_zero(database):
     user = new_id()
     assert count_unproved(user, 0).needs_password
-    assert use(user, new_id(), 100, unproved=0).needs_password
     assert throttle_row(user) is None
 
 

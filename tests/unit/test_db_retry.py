@@ -88,7 +88,7 @@ def test_other_errors_are_not_retried(error):
 
 def test_every_write_of_the_package_tables_retries():
     writes = [db_api.record_use, db_api.release_use, db_api.purge_last_use,
-              db_api._count_check, db_api.use_code, db_api.refuse_use,
+              db_api._count_check, db_api.use_code, db_api.note_refusal,
               db_api.reset_throttle, enrolment.put_pending,
               enrolment.take_pending, enrolment.delete_pending,
               enrolment.purge_expired_pending, enrolment.add_device,

@@ -276,6 +276,7 @@ def test_settings_variables_reach_keystone_conf(node):
         'steps_before': '2', 'steps_after': '0', 'code_length': '8',
         'max_failures': '5', 'lockout_duration': '60',
         'max_lockout_duration': '3600', 'password_first_after': '2',
+        'bind_to_check_wrong_codes': 'True',
         'enrolment_expiry': '120', 'fresh_token_seconds': '0',
         'protect_totp_credentials': 'False', 'issuer': 'Lab Cloud',
     }
