@@ -22,12 +22,10 @@ Keystone made with a wrong password.
 """
 
 import configparser
-import contextlib
 import os
 import pathlib
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -326,15 +324,3 @@ def write_domain_config(conf_dir, domain_name, server):
     with open(path, 'w') as f:
         conf.write(f)
     return path
-
-
-@contextlib.contextmanager
-def running(workdir):
-    """A started LdapServer, stopped (and its directory removed) after."""
-    server = LdapServer(workdir)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(server.workdir / 'data', ignore_errors=True)
