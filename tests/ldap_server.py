@@ -33,6 +33,7 @@ import time
 
 try:
     import ldap
+    import ldap.controls.simple
     import ldap.modlist
 except ImportError:  # the skip reason of available() says what to install
     ldap = None
@@ -43,8 +44,9 @@ USERS_DN = 'ou=Users,' + SUFFIX
 GROUPS_DN = 'ou=Groups,' + SUFFIX
 POLICY_DN = 'cn=default,ou=Policies,' + SUFFIX
 # The policy: 5 failed binds lock the account for 5 minutes; failures never
-# expire on their own, and every one is recorded (up to 100), so the count
-# read back is the number of failed binds.
+# expire on their own, and each one up to the lock is recorded (up to 100).
+# A locked account records no more: its binds fail unrecorded, which only
+# slapd's log still shows (LdapServer.failed_binds).
 MAX_FAILURE = 5
 LOCKOUT_DURATION = 300
 MAX_RECORDED_FAILURE = 100
@@ -229,7 +231,7 @@ class LdapServer:
         }
 
     def failures(self, name):
-        """How many failed binds of the user slapd has recorded."""
+        """How many failed binds ppolicy recorded (at most MAX_FAILURE)."""
         return len(self.policy_state(name)['failures'])
 
     def is_locked(self, name):
@@ -272,12 +274,21 @@ class LdapServer:
         return requests, results
 
     def unlock(self, name):
-        """Clear the user's lock and failures, as an administrator would."""
+        """Clear the user's lock and recorded failures.
+
+        Both are operational attributes: the root may delete them only
+        with the Relax Rules control.
+        """
+        state = self.policy_state(name)
+        mods = [(ldap.MOD_DELETE, attr, None) for attr, value in (
+            ('pwdAccountLockedTime', state['locked_at']),
+            ('pwdFailureTime', state['failures'])) if value]
+        if not mods:
+            return
         conn = self.admin()
         try:
-            if self.policy_state(name)['locked_at']:
-                conn.modify_s(self.user_dn(name), [
-                    (ldap.MOD_DELETE, 'pwdAccountLockedTime', None)])
+            conn.modify_ext_s(self.user_dn(name), mods, serverctrls=[
+                ldap.controls.simple.RelaxRulesControl()])
         finally:
             conn.unbind_s()
 

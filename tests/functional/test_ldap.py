@@ -130,3 +130,16 @@ def test_a_stranger_cannot_lock_the_ldap_user_out(ldap_domain):
         'failed binds, locked after each request: %s' % seen)
     r = ldap_domain.cloud.login_as(user, user.password + user.code())
     assert r.status_code == 201, r.text
+
+
+def test_after_a_stranger_only_the_directory_can_hold_the_user(ldap_domain):
+    """The plugin's own throttle never locks the user for a stranger.
+
+    Whatever lock the stranger's requests left in the directory, once an
+    administrator clears it the user's password+code logs in at once.
+    """
+    user = ldap_domain.create_user(devices=1)
+    stranger(ldap_domain, user)
+    ldap_domain.unlock(user)
+    r = ldap_domain.cloud.login_as(user, user.password + user.code())
+    assert r.status_code == 201, r.text
