@@ -6,11 +6,13 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .PHONY: venv run test lint dist genconfig genpolicy clean horizon-venv \
-	horizon-2025.1-venv browser test-e2e test-cluster bench
+	horizon-2025.1-venv browser test-e2e test-cluster bench ldap-packages
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: setup.cfg requirements.txt test-requirements.txt constraints.txt
+# python-ldap (test-requirements.txt) builds against the OpenLDAP headers:
+# ldap-packages installs them first, with the slapd the LDAP tests run.
+$(VENV)/.installed: setup.cfg requirements.txt test-requirements.txt constraints.txt | ldap-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -r test-requirements.txt -e '.[server]'
@@ -21,6 +23,18 @@ run: venv
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# An LDAP-backed domain (tests/functional/test_ldap.py) runs against a
+# private slapd with the ppolicy overlay (tests/ldap_server.py); Keystone's
+# LDAP driver needs python-ldap, built from source against libldap and
+# libsasl2. Installed here when missing; the LDAP tests skip without them,
+# or fail under KTC_LDAP=1.
+ldap-packages:
+	@{ test -x /usr/sbin/slapd && command -v ldapwhoami && \
+	   test -f /usr/include/ldap.h && test -f /usr/include/sasl/sasl.h; \
+	 } >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq slapd ldap-utils libldap2-dev libsasl2-dev; }
 
 # flake8 with the OpenStack hacking rules; configuration in tox.ini [flake8].
 lint: venv

@@ -36,12 +36,14 @@ ADDITIONAL_STEPS_BODY = {
 
 @dataclasses.dataclass
 class User:
+    # No password or secret in the repr: pytest prints it when an assertion
+    # about the user fails.
     id: str
     name: str
-    password: str
+    password: str = dataclasses.field(repr=False)
     domain_id: str
     project_id: str
-    secrets: list = dataclasses.field(default_factory=list)
+    secrets: list = dataclasses.field(default_factory=list, repr=False)
     credential_ids: list = dataclasses.field(default_factory=list)
 
     def code(self, index=0, offset_steps=0):

@@ -15,6 +15,7 @@ import contextlib
 import os
 import pathlib
 import sys
+import uuid
 
 import pytest
 
@@ -25,6 +26,8 @@ import local_keystone  # noqa: E402
 
 from tests import cloud as cloud_mod  # noqa: E402
 from tests import databases  # noqa: E402
+from tests import ldap_domain as ldap_domain_mod  # noqa: E402
+from tests import ldap_server  # noqa: E402
 from tests.releases import venvs  # noqa: E402
 
 # Settings of the suite's Keystone: cheap bcrypt so the suite is fast, and
@@ -129,3 +132,53 @@ def stock_keystone(keystone, tmp_path_factory):
 @pytest.fixture(scope='session')
 def cloud(keystone):
     return cloud_mod.Cloud(keystone, local_keystone.ADMIN_PASSWORD)
+
+
+def _no_ldap(reason):
+    """Skip, or fail under KTC_LDAP=1 (CI), where LDAP must be there."""
+    if os.environ.get('KTC_LDAP') == '1':
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope='session')
+def ldap_directory(tmp_path_factory):
+    """A private slapd with a lockout policy (tests/ldap_server.py).
+
+    Skipped where slapd or python-ldap is missing or slapd does not start,
+    unless KTC_LDAP=1.
+    """
+    reason = ldap_server.available()
+    if reason:
+        _no_ldap(reason)
+    server = ldap_server.LdapServer(tmp_path_factory.mktemp('slapd'))
+    try:
+        try:
+            server.start()
+        except RuntimeError as e:
+            _no_ldap(str(e))
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope='session')
+def ldap_domain(ldap_directory, keystone, cloud, tmp_path_factory):
+    """A domain backed by ``ldap_directory``, served by a node of its own.
+
+    The domain is created first: Keystone reads the domain configs of
+    domains that exist when a process starts. ``ldap_directory`` comes
+    first, so that a skip costs no Keystone.
+    """
+    domain = cloud.api('POST', '/domains', json={'domain': {
+        'name': 'ldap-' + uuid.uuid4().hex[:8]}}).json()['domain']
+    conf_dir = tmp_path_factory.mktemp('domains')
+    ldap_server.write_domain_config(conf_dir, domain['name'], ldap_directory)
+    identity = dict(TEST_OVERRIDES['identity'],
+                    domain_specific_drivers_enabled=True,
+                    domain_config_dir=str(conf_dir))
+    with another_node(keystone, tmp_path_factory, 'ldap-keystone',
+                      overrides={'identity': identity}) as node:
+        yield ldap_domain_mod.LdapDomain(
+            cloud_mod.Cloud(node, local_keystone.ADMIN_PASSWORD), domain,
+            ldap_directory)
