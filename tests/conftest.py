@@ -174,11 +174,16 @@ def ldap_domain(ldap_directory, keystone, cloud, tmp_path_factory):
         'name': 'ldap-' + uuid.uuid4().hex[:8]}}).json()['domain']
     conf_dir = tmp_path_factory.mktemp('domains')
     ldap_server.write_domain_config(conf_dir, domain['name'], ldap_directory)
+    with ldap_node(keystone, tmp_path_factory, conf_dir) as node:
+        yield ldap_domain_mod.LdapDomain(
+            cloud_mod.Cloud(node, local_keystone.ADMIN_PASSWORD), domain,
+            ldap_directory, conf_dir)
+
+
+def ldap_node(keystone, tmp_path_factory, conf_dir, overrides=None):
+    """Another node that reads the domain configs of ``conf_dir``."""
     identity = dict(TEST_OVERRIDES['identity'],
                     domain_specific_drivers_enabled=True,
                     domain_config_dir=str(conf_dir))
-    with another_node(keystone, tmp_path_factory, 'ldap-keystone',
-                      overrides={'identity': identity}) as node:
-        yield ldap_domain_mod.LdapDomain(
-            cloud_mod.Cloud(node, local_keystone.ADMIN_PASSWORD), domain,
-            ldap_directory)
+    return another_node(keystone, tmp_path_factory, 'ldap-keystone',
+                        overrides=dict(overrides or {}, identity=identity))

@@ -25,12 +25,18 @@ from tests import cloud as cloud_mod
 class LdapDomain:
     """The domain, its node's admin API and its directory."""
 
-    def __init__(self, cloud, domain, directory):
+    def __init__(self, cloud, domain, directory, config_dir):
         # Ask this node: only it knows the domain's users are in LDAP.
         self.cloud = cloud
         self.id = domain['id']
         self.name = domain['name']
         self.directory = directory
+        self.config_dir = config_dir
+
+    def served_by(self, cloud):
+        """The same domain and directory, asked through ``cloud``."""
+        domain = {'id': self.id, 'name': self.name}
+        return LdapDomain(cloud, domain, self.directory, self.config_dir)
 
     def create_user(self, devices=0, password=None):
         """An LDAP user, its Keystone id, ``devices`` totp credentials.

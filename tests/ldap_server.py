@@ -97,7 +97,7 @@ def available():
         return ('slapd with ppolicy is not installed (%s missing): '
                 'make ldap-packages' % ', '.join(missing))
     if ldap is None:
-        return 'python-ldap is not installed: make venv'
+        return 'python-ldap is not installed: make test-ldap'
     return None
 
 

@@ -20,7 +20,11 @@ LDAP users. Each test reads from slapd what a request cost the user there.
 import pytest
 
 from tests import cloud as cloud_mod
+from tests import conftest
 from tests import ldap_server
+from tests import totp_api
+
+import local_keystone
 
 
 def test_bare_password_logs_in_before_enrolment(ldap_domain):
@@ -53,15 +57,6 @@ def test_enrolled_user_needs_password_and_code(ldap_domain):
 # (ldap_server.MAX_FAILURE failed binds) several times over.
 PASSWORD_FIRST_AFTER = 3
 STRANGER_REQUESTS = PASSWORD_FIRST_AFTER + ldap_server.MAX_FAILURE + 4
-
-# What a stranger's requests do today: past password_first_after the
-# plugin's password probe (second_factor.PasswordCheck.probe) can only ask
-# Keystone's LDAP driver, i.e. bind as the user with the stranger's
-# password; each such bind is a failure in the directory's policy, which
-# locks the account, and the user's right password+code then fails too.
-BINDS_TODAY = ('the password of an LDAP user is probed with a bind once '
-               'password_first_after codes failed: a stranger\'s wrong '
-               'passwords count in the directory\'s lockout policy')
 
 
 def stranger(ldap_domain, user, requests=STRANGER_REQUESTS):
@@ -110,36 +105,72 @@ def test_a_strangers_first_codes_cost_no_bind(ldap_domain):
     assert failed_binds == 0
 
 
-@pytest.mark.xfail(strict=True, reason=BINDS_TODAY)
 def test_a_stranger_causes_no_failed_bind(ldap_domain):
+    """By default no wrong code ever reaches the directory."""
     user = ldap_domain.create_user(devices=1)
     seen = stranger(ldap_domain, user)
-    failures = ldap_domain.failures(user)
-    assert failures == 0, (
-        'failed binds, locked after each request: %s' % seen)
-    failed_binds = ldap_domain.failed_binds(user)
-    assert failed_binds == 0
+    assert seen == [(0, False)] * STRANGER_REQUESTS
+    assert ldap_domain.failures(user) == 0
 
 
-@pytest.mark.xfail(strict=True, reason=BINDS_TODAY)
-def test_a_stranger_cannot_lock_the_ldap_user_out(ldap_domain):
-    user = ldap_domain.create_user(devices=1)
-    seen = stranger(ldap_domain, user)
-    locked = ldap_domain.is_locked(user)
-    assert not locked, (
-        'failed binds, locked after each request: %s' % seen)
-    r = ldap_domain.cloud.login_as(user, user.password + user.code())
-    assert r.status_code == 201, r.text
+def test_a_strangers_lockout_is_this_packages_and_bounded(ldap_domain):
+    """The trade-off of bind_to_check_wrong_codes = false.
 
-
-def test_after_a_stranger_only_the_directory_can_hold_the_user(ldap_domain):
-    """The plugin's own throttle never locks the user for a stranger.
-
-    Whatever lock the stranger's requests left in the directory, once an
-    administrator clears it the user's password+code logs in at once.
+    Past password_first_after, a stranger's wrong codes count as the
+    password holder's: 10 (max_failures) checks, then this package's
+    lockout, which refuses the user's TOTP codes but not a recovery code,
+    and leaves the directory's account as it was.
     """
-    user = ldap_domain.create_user(devices=1)
+    cloud = ldap_domain.cloud
+    user = ldap_domain.create_user()
+    codes = enable_with_recovery_codes(cloud, user)
     stranger(ldap_domain, user)
-    ldap_domain.unlock(user)
-    r = ldap_domain.cloud.login_as(user, user.password + user.code())
+    row = cloud.sql('SELECT failures, lockouts FROM totp_concat_throttle '
+                    'WHERE user_id = :u', u=user.id)[0]
+    assert (row.failures, row.lockouts) == (0, 1)
+    assert not ldap_domain.is_locked(user)
+    r = cloud.login_as(user, user.password + user.code())
+    assert r.json() == cloud_mod.ADDITIONAL_STEPS_BODY
+    r = cloud.login_as(user, user.password + codes[0])
     assert r.status_code == 201, r.text
+    assert ldap_domain.failed_binds(user) == 0
+
+
+@pytest.fixture(scope='module')
+def binding_domain(ldap_domain, keystone, tmp_path_factory):
+    """The LDAP domain on a node with bind_to_check_wrong_codes = true."""
+    overrides = {'totp_concat': {'bind_to_check_wrong_codes': True}}
+    with conftest.ldap_node(keystone, tmp_path_factory,
+                            ldap_domain.config_dir, overrides) as node:
+        yield ldap_domain.served_by(
+            cloud_mod.Cloud(node, local_keystone.ADMIN_PASSWORD))
+
+
+def test_binding_leaves_the_lockout_to_the_directory(binding_domain):
+    """bind_to_check_wrong_codes = true: the directory's policy decides.
+
+    Every wrong code past password_first_after is a bind, which the
+    directory counts and locks on, as stock Keystone's wrong passwords do;
+    this package's throttle never locks for them, so once the directory's
+    administrator clears the lock the user logs in at once.
+    """
+    user = binding_domain.create_user(devices=1)
+    seen = stranger(binding_domain, user)
+    assert seen[PASSWORD_FIRST_AFTER - 1] == (0, False)
+    assert seen[-1][1] is True
+    assert binding_domain.cloud.sql(
+        'SELECT lockouts FROM totp_concat_throttle WHERE user_id = :u',
+        u=user.id)[0][0] == 0
+    binding_domain.unlock(user)
+    r = binding_domain.cloud.login_as(user, user.password + user.code())
+    assert r.status_code == 201, r.text
+
+
+def enable_with_recovery_codes(cloud, user):
+    """Turn 2FA on through the API (unscoped token); the recovery codes."""
+    token = totp_api.token_of(cloud, user, project=False)
+    secret = totp_api.begin(cloud, token, user)['secret']
+    r = totp_api.confirm(cloud, token, user, cloud_mod.code_for(secret))
+    assert r.status_code == 201, r.text
+    user.secrets.append(secret)
+    return r.json()['recovery_codes']
