@@ -187,8 +187,9 @@ def filter_list(response):
     try:
         body = jsonutils.loads(response.get_data(as_text=True))
         refs = body['credentials']
-        hidden = credential_types.lookalikes({ref['type'] for ref in refs})
-        kept = [ref for ref in refs if ref['type'] not in hidden]
+        types = [ref.get('type') for ref in refs]
+        hidden = credential_types.lookalikes(types)
+        kept = [ref for ref, t in zip(refs, types) if t not in hidden]
     except (ValueError, KeyError, TypeError, AttributeError):
         return response
     if len(kept) != len(refs):
