@@ -67,10 +67,17 @@ def device_ids(user_id):
 
 
 def _listed(user_id):
-    """The user's devices as Keystone's manager lists them (any driver)."""
-    return [c for c in PROVIDERS.credential_api.list_credentials_for_user(
-        user_id, type=CREDENTIAL_TYPE)
-        if is_device(c.get('type'), c.get('user_id'), user_id)]
+    """The user's devices as a non-SQL credential driver lists them.
+
+    Asked of the driver itself, not of Keystone's manager, whose list is
+    memoized per node ([credential] caching): a cached list from before an
+    enrolment on another node would say "not enrolled". Blobs are still
+    encrypted (``encrypted_blob``).
+    """
+    driver = PROVIDERS.credential_api.driver
+    return [c for c in driver.list_credentials_for_user(user_id,
+                                                        CREDENTIAL_TYPE)
+            if is_device(c.get('type'), c.get('user_id'), user_id)]
 
 
 class Enrolment:
@@ -103,14 +110,16 @@ def read(session, user_id):
     table, each blob decrypted by Keystone's credential provider as its
     manager does (Manager._decrypt_credential, pinned by a test): a login
     reads its credentials in the transaction that records its code, and
-    never through Keystone's cache. Any other driver is asked through the
-    manager. Raises Unreadable on any failure, database or decryption.
+    never through Keystone's cache. Any other driver is asked directly,
+    past the manager's cache. Raises Unreadable on any failure, database or
+    decryption.
     """
     try:
+        decrypt = PROVIDERS.credential_provider_api.decrypt
         if CONF.credential.driver != 'sql':
             return _enrolment(user_id, [
-                (c['id'], c['blob']) for c in _listed(user_id)])
-        decrypt = PROVIDERS.credential_provider_api.decrypt
+                (c['id'], decrypt(c['encrypted_blob']))
+                for c in _listed(user_id)])
         return _enrolment(user_id, [
             (row.id, decrypt(row.encrypted_blob))
             for row in session.execute(_SELECT, {'user_id': user_id})
