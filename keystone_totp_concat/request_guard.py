@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Hostile request bodies refused before Keystone reads them.
+"""Hostile requests refused before Keystone reads them.
 
 On the routes this package serves or fronts, a body that would crash
 Keystone (a lone surrogate or a NUL in a string, nesting thousands deep, a
@@ -26,14 +26,17 @@ reads none is checked the same way (not refused for being there): clients
 that send ``{}`` with a DELETE keep working, and hostile ones get the same
 400 as on a POST. The route's schema applies to the methods that read it.
 
-Ids in those paths that no user, device or credential can have (longer
-than Keystone's 64-character id columns, or holding a control character,
-an unpaired surrogate, the replacement character invalid UTF-8 decodes to,
-or a character beyond the Basic Multilingual Plane, which MariaDB's utf8
-id columns cannot hold) get a 404 here: the database errors they raised
-(MariaDB's "Illegal mix of collations", Keystone's "id > 64") escaped
-Keystone's error handling and dropped the connection. Other non-ASCII ids
-are looked up as usual (a default-domain LDAP user may have one).
+Ids in those paths that no user, device or credential can have get a 404
+here: the errors they raised (MariaDB's "Illegal mix of collations" for a
+character beyond the Basic Multilingual Plane, which its utf8 id columns
+cannot hold; Keystone's ValueError for an id over 64 characters) escaped
+Keystone's error handling and dropped the connection. Device and
+credential ids are Keystone's hexadecimal ones: anything but printable
+ASCII is impossible. A user id may be a default-domain LDAP user's
+attribute, so only control characters, unpaired surrogates, the
+replacement character invalid UTF-8 decodes to and characters beyond the
+Basic Multilingual Plane are; other non-ASCII user ids are looked up (and
+not found) as usual.
 
 Last, any error answer on these routes counts as enforced: Keystone's
 after-request check (an assertion that the policy was enforced, skipped
@@ -80,15 +83,21 @@ WRITES = frozenset(['POST', 'PUT', 'PATCH'])
 # their route's checks too.
 FRONTED = re.compile(r'^/v3/(auth/tokens|users/[^/]+/(password|OS-TOTP)'
                      r'|credentials)(/|$)')
-# The ids in those paths, and what makes one impossible.
-PATH_IDS = [
-    ('user', re.compile(r'^/v3/users/([^/]+)/(password|OS-TOTP)(/|$)')),
-    ('device', re.compile(r'^/v3/users/[^/]+/OS-TOTP/devices/([^/]+)/?$')),
-    ('credential', re.compile(r'^/v3/credentials/([^/]+)/?$')),
-]
+# The ids in those paths, and a character none of that kind holds. Keystone
+# makes credential (so device) ids of hexadecimal digits; a user's may be
+# an LDAP attribute, any text MariaDB's utf8 columns hold.
 ID_MAX = 64
-NOT_IN_ANY_ID = re.compile(
+NOT_IN_USER_ID = re.compile(
     '[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffd\U00010000-\U0010ffff]')
+NOT_IN_CREDENTIAL_ID = re.compile('[^\x21-\x7e]')
+PATH_IDS = [
+    ('user', re.compile(r'^/v3/users/([^/]+)/(password|OS-TOTP)(/|$)'),
+     NOT_IN_USER_ID),
+    ('device', re.compile(r'^/v3/users/[^/]+/OS-TOTP/devices/([^/]+)/?$'),
+     NOT_IN_CREDENTIAL_ID),
+    ('credential', re.compile(r'^/v3/credentials/([^/]+)/?$'),
+     NOT_IN_CREDENTIAL_ID),
+]
 
 
 class ImpossibleId(exception.NotFound):
@@ -173,10 +182,10 @@ def _error_is_enforced(response):
 
 def check_ids():
     path = flask.request.path
-    for kind, pattern in PATH_IDS:
+    for kind, pattern, impossible in PATH_IDS:
         match = pattern.match(path)
         if match and (len(match.group(1)) > ID_MAX
-                      or NOT_IN_ANY_ID.search(match.group(1))):
+                      or impossible.search(match.group(1))):
             ks_flask.set_unenforced_ok()
             raise ImpossibleId(kind=kind)
 
