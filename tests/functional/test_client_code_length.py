@@ -78,7 +78,7 @@ def test_six_digit_code_completing_an_eight_digit_one(cloud, eight_digits):
     after a password that ends in the two digits the 8-digit code starts
     with is therefore the right 8-digit code to this node, and the password
     it checks lacks those two characters: Keystone refuses it, no token.
-    The code is given back, as after any wrong password.
+    The code stays used, as after any wrong password; the next one logs in.
     """
     secret = c.new_secret()
     step = totp.time_step(time.time())
@@ -90,6 +90,9 @@ def test_six_digit_code_completing_an_eight_digit_one(cloud, eight_digits):
     assert r.status_code == 401 and 'X-Subject-Token' not in r.headers
     assert not totp_api.refused_login(r), r.text
     r = cloud.login_as(user, user.password + eight, url=eight_digits.url)
+    assert totp_api.refused_login(r), r.text
+    later = totp.code_at_step(secret, step + 1, 8)
+    r = cloud.login_as(user, user.password + later, url=eight_digits.url)
     assert r.status_code == 201, r.text
 
 
