@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 
 .PHONY: venv run test lint dist genconfig genpolicy clean horizon-venv \
 	horizon-2025.1-venv browser test-e2e test-cluster bench ldap-packages test-ldap \
-	memcached-packages test-cache
+	memcached-packages test-cache bench-scale
 
 venv: $(VENV)/.installed
 
@@ -135,6 +135,15 @@ BENCH_ARGS ?=
 bench: venv
 	$(BIN)/pip install --quiet -c constraints.txt -r bench/requirements.txt
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# A login's latency against the size of the cloud (bench/scale.py): other
+# users' ec2 credentials (0, 100k, 1M) and other enrolled users (0, 100k),
+# plugin vs stock, on MariaDB; writes bench/results/scale.*. Tens of
+# minutes; timings need a quiet machine: not part of CI.
+BENCH_SCALE_ARGS ?=
+bench-scale: venv
+	$(BIN)/pip install --quiet -c constraints.txt -r bench/requirements.txt
+	$(BIN)/python -m bench.scale $(BENCH_SCALE_ARGS)
 
 # The sdist and wheel of a release, in $(DIST_DIR)/. pbr takes the version
 # from a git tag or from PBR_VERSION, which it uses as is; no tag is made
