@@ -29,6 +29,7 @@ from oslo_config import cfg
 from oslo_log import log
 
 from keystone_totp_concat.db import api as db_api
+from keystone_totp_concat.db import keystone_indexes
 from keystone_totp_concat.db import migration
 
 CONF = keystone.conf.CONF
@@ -36,9 +37,13 @@ LOG = log.getLogger(__name__)
 
 
 def do_db_sync():
-    migration.db_sync(CONF.command.revision)
+    index = migration.db_sync(CONF.command.revision)
     print('keystone-totp-concat tables at revision %s'
           % migration.db_version())
+    if index == keystone_indexes.NO_TABLE:
+        print("Keystone's credential table does not exist yet: run "
+              "keystone-manage db_sync, then this command again (it adds "
+              "the index %s that logins read by)." % keystone_indexes.NAME)
 
 
 def do_db_version():
