@@ -38,43 +38,43 @@ last_use = sa.Table(
     mysql_charset='utf8mb4',
 )
 
-# One row per enrolled user who has had a code checked.
-throttle = sa.Table(
+
+def _throttle_table(name, *extra):
+    """A throttle's table: one row per user with failed checks on record."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column('user_id', sa.String(64), primary_key=True),
+        # Code checks since the last success; a check in progress counts
+        # until it succeeds, so concurrent guesses cannot overrun it.
+        sa.Column('failures', sa.Integer, nullable=False, default=0),
+        # Lockouts since the last success: the exponent of the next
+        # cool-down.
+        sa.Column('lockouts', sa.Integer, nullable=False, default=0),
+        # Unix time (whole seconds) before which code checks are refused.
+        sa.Column('locked_until', sa.BigInteger, nullable=False, default=0),
+        *extra,
+        mysql_engine='InnoDB',
+        mysql_charset='utf8mb4',
+    )
+
+
+# The login's throttle: one row per enrolled user who has had a code checked.
+throttle = _throttle_table(
     'totp_concat_throttle',
-    metadata,
-    sa.Column('user_id', sa.String(64), primary_key=True),
-    # Code checks since the last successful login; a check in progress
-    # counts until it succeeds, so concurrent guesses cannot overrun it.
-    sa.Column('failures', sa.Integer, nullable=False, default=0),
-    # Lockouts since the last successful login: the exponent of the next
-    # cool-down.
-    sa.Column('lockouts', sa.Integer, nullable=False, default=0),
-    # Unix time (whole seconds) before which code checks are refused.
-    sa.Column('locked_until', sa.BigInteger, nullable=False, default=0),
     # Requests refused unchecked because their password was wrong once the
     # checks without one were spent. Written so that such a refusal costs
     # the database what a counted check costs: the time of an answer says
     # nothing about the password.
     sa.Column('refused', sa.BigInteger, nullable=False, default=0,
               server_default='0'),
-    mysql_engine='InnoDB',
-    mysql_charset='utf8mb4',
 )
 
 # The same throttle for the codes that prove the second factor on the
 # OS-TOTP API (a token holder's ``passcode``, an enrolment's confirm code):
 # kept apart, so that a stolen token's wrong codes lock only its proofs,
 # never the user's logins.
-proof_throttle = sa.Table(
-    'totp_concat_proof_throttle',
-    metadata,
-    sa.Column('user_id', sa.String(64), primary_key=True),
-    sa.Column('failures', sa.Integer, nullable=False, default=0),
-    sa.Column('lockouts', sa.Integer, nullable=False, default=0),
-    sa.Column('locked_until', sa.BigInteger, nullable=False, default=0),
-    mysql_engine='InnoDB',
-    mysql_charset='utf8mb4',
-)
+proof_throttle = _throttle_table('totp_concat_proof_throttle')
 
 # A pending enrolment of the OS-TOTP API (db/enrolment.py): a secret the
 # server made and showed once, waiting for a code from the user's app.
