@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv run test lint dist genconfig genpolicy clean horizon-venv \
+.PHONY: venv run test lint dist wheel genconfig genpolicy clean horizon-venv \
 	horizon-2025.1-venv browser test-e2e test-cluster bench ldap-packages test-ldap
 
 venv: $(VENV)/.installed
@@ -119,19 +119,30 @@ bench: venv
 	$(BIN)/pip install --quiet -c constraints.txt -r bench/requirements.txt
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-# The sdist and wheel of a release, in $(DIST_DIR)/. pbr takes the version
-# from a git tag or from PBR_VERSION, which it uses as is; no tag is made
-# (CI's fresh clone would not have it), the release version is set here.
-# pbr and setuptools come from constraints.txt (PIP_CONSTRAINT reaches
-# build's isolated environment).
+# The sdist and wheel of a release, in $(DIST_DIR)/ (make wheel: the wheel
+# only). pbr takes the version from a git tag or from PBR_VERSION, which it
+# uses as is; no tag is made (CI's fresh clone would not have it), the
+# release version is set here. They are built in a small virtualenv of
+# their own, $(BUILD_VENV), with only build, pbr and setuptools pinned by
+# constraints.txt (no Keystone, no test stack, no compiler).
 PBR_VERSION ?= 1.0.0
 DIST_DIR ?= dist
+BUILD_VENV ?= .venv-build
 
-dist: venv
-	$(BIN)/pip install --quiet -c constraints.txt build
+$(BUILD_VENV)/.installed: constraints.txt
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/pip install --quiet -c constraints.txt build pbr setuptools
+	touch $@
+
+dist: $(BUILD_VENV)/.installed
 	rm -rf $(DIST_DIR)
-	PBR_VERSION=$(PBR_VERSION) PIP_CONSTRAINT=$(CURDIR)/constraints.txt \
-	  $(BIN)/python -m build --outdir $(DIST_DIR) .
+	PBR_VERSION=$(PBR_VERSION) $(BUILD_VENV)/bin/python -m build \
+	  --no-isolation --outdir $(DIST_DIR) .
+
+wheel: $(BUILD_VENV)/.installed
+	rm -rf $(DIST_DIR)
+	PBR_VERSION=$(PBR_VERSION) $(BUILD_VENV)/bin/python -m build \
+	  --no-isolation --wheel --outdir $(DIST_DIR) .
 
 genconfig: venv
 	$(BIN)/oslo-config-generator --config-file etc/oslo-config-generator/keystone-totp-concat.conf
@@ -140,4 +151,4 @@ genpolicy: venv
 	$(BIN)/oslopolicy-sample-generator --config-file etc/oslo-policy-generator/keystone-totp-concat.conf
 
 clean:
-	rm -rf $(VENV) $(HZ_VENV) $(HZ_2025_1_VENV) .run test-output
+	rm -rf $(VENV) $(BUILD_VENV) $(HZ_VENV) $(HZ_2025_1_VENV) .run test-output
