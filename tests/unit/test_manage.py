@@ -13,24 +13,31 @@
 """``keystone-totp-manage`` as an operator runs it: its errors and a
 db_sync after a half-finished run or a partial rollback.
 
-Each test runs the real command on a keystone.conf of its own (SQLite file;
-the MariaDB case, where DDL is not transactional, is in
-tests/operator/test_operator_path.py).
+Each test runs the real command on a keystone.conf of its own, on a
+database of KTC_TEST_DB (a SQLite file by default; tests/databases.py).
 """
 
+import pathlib
 import subprocess
 import sys
 
-import pathlib
+import pytest
 import sqlalchemy
 
 from keystone_totp_concat.db import migration
+from tests import databases
 
 TOOL = pathlib.Path(sys.executable).parent / 'keystone-totp-manage'
 TABLES = {'totp_concat_last_use', 'totp_concat_throttle',
           'totp_concat_proof_throttle', 'totp_concat_pending',
           'totp_concat_device', 'totp_concat_recovery_code',
           'totp_concat_alembic_version'}
+
+
+@pytest.fixture
+def url(tmp_path):
+    with databases.fresh_database(databases.selected()) as server:
+        yield server or 'sqlite:///%s' % (tmp_path / 'keystone.db')
 
 
 def manage(tmp_path, connection, *args):
@@ -54,9 +61,8 @@ def sql(url, *statements):
         engine.dispose()
 
 
-def test_db_sync_after_a_partial_drop_completes_the_schema(tmp_path):
+def test_db_sync_after_a_partial_drop_completes_the_schema(tmp_path, url):
     """A rollback that dropped some tables and the version table."""
-    url = 'sqlite:///%s' % (tmp_path / 'keystone.db')
     assert manage(tmp_path, url, 'db_sync').returncode == 0
     left = sql(url, 'INSERT INTO totp_concat_throttle (user_id, failures, '
                'lockouts, locked_until, refused) VALUES (\'u\', 2, 0, 0, 0)',
@@ -72,8 +78,7 @@ def test_db_sync_after_a_partial_drop_completes_the_schema(tmp_path):
                'failures = 2') >= TABLES
 
 
-def test_a_table_of_another_shape_is_refused_in_one_line(tmp_path):
-    url = 'sqlite:///%s' % (tmp_path / 'keystone.db')
+def test_a_table_of_another_shape_is_refused_in_one_line(tmp_path, url):
     sql(url, 'CREATE TABLE totp_concat_device (credential_id VARCHAR(64))')
     result = manage(tmp_path, url, 'db_sync')
     assert result.returncode != 0
