@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .PHONY: venv run test lint dist wheel genconfig genpolicy clean horizon-venv \
-	horizon-2025.1-venv browser test-e2e test-cluster test-operator bench ldap-packages test-ldap
+	horizon-2025.1-venv browser test-e2e test-cluster test-operator bench ldap-packages test-ldap \
+	memcached-packages test-cache bench-scale
 
 venv: $(VENV)/.installed
 
@@ -41,6 +42,22 @@ ldap-packages:
 	 } >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq slapd ldap-utils libldap2-dev libsasl2-dev; }
+
+# Keystone's cache in a private memcached (tests/functional/test_cache.py):
+# Debian's memcached is installed here when missing, the pymemcache client
+# into the venv by test-cache only. In make test these tests skip without
+# them; test-cache fails instead.
+test-cache: $(VENV)/.cache-installed | memcached-packages
+	KTC_MEMCACHED=1 $(BIN)/pytest tests/functional/test_cache.py $(PYTEST_ARGS)
+
+$(VENV)/.cache-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt pymemcache==4.0.0
+	touch $@
+
+memcached-packages:
+	@command -v memcached >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq memcached; }
 
 # flake8 with the OpenStack hacking rules; configuration in tox.ini [flake8].
 lint: venv
@@ -125,6 +142,15 @@ BENCH_ARGS ?=
 bench: venv
 	$(BIN)/pip install --quiet -c constraints.txt -r bench/requirements.txt
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# A login's latency against the size of the cloud (bench/scale.py): other
+# users' ec2 credentials (0, 100k, 1M) and other enrolled users (0, 100k),
+# plugin vs stock, on MariaDB; writes bench/results/scale.*. Tens of
+# minutes; timings need a quiet machine: not part of CI.
+BENCH_SCALE_ARGS ?=
+bench-scale: venv
+	$(BIN)/pip install --quiet -c constraints.txt -r bench/requirements.txt
+	$(BIN)/python -m bench.scale $(BENCH_SCALE_ARGS)
 
 # The sdist and wheel of a release, in $(DIST_DIR)/ (make wheel: the wheel
 # only). pbr takes the version from a git tag or from PBR_VERSION, which it

@@ -19,8 +19,14 @@ the second factor, set one no app holds, or turn 2FA off. With
 ``[totp_concat] protect_totp_credentials`` on (the default), callers who do
 not pass ``identity:manage_totp_credentials`` (admins by default) get 403
 for any read, create, update or delete of a ``totp`` credential there, and
-lists come back without them; they use the OS-TOTP API instead. Other
-credential types are Keystone's business as before.
+lists come back without them; they use the OS-TOTP API instead. Types
+the database takes for ``totp`` (``TOTP``, ``tótp``, ``totp `` on MariaDB:
+credential_types) are handled as ``totp``. Other credential types are
+Keystone's business as before.
+
+Whoever creates a ``totp`` credential, or changes its blob, must give a
+usable secret (base32, at least totp.MIN_SECRET_BYTES): anything else gets
+a 400 that names the problem, never the blob.
 """
 
 import http.client
@@ -28,15 +34,19 @@ import re
 
 import flask
 from keystone.common import provider_api
+from keystone.credential import schema as credential_schema
 from keystone import exception
 from keystone.server.flask import common as ks_flask
 from oslo_log import log
 from oslo_serialization import jsonutils
 
 from keystone_totp_concat import conf
+from keystone_totp_concat import credential_types
 from keystone_totp_concat import credentials
 from keystone_totp_concat import os_totp
 from keystone_totp_concat import policies
+from keystone_totp_concat import request_guard
+from keystone_totp_concat import totp
 
 CONF = conf.CONF
 LOG = log.getLogger(__name__)
@@ -58,13 +68,45 @@ class TOTPCredentialRefused(exception.Error):
 
 
 def install(app):
+    from keystone_totp_concat import device_events
+
+    # Keystone's schema errors quote the blob, and log it at ERROR.
+    request_guard.add_route(COLLECTION.pattern, 'credential',
+                            schema=_keystone_schema('create'),
+                            secrets=[('blob',)])
+    request_guard.add_route(MEMBER.pattern, 'credential',
+                            schema=_keystone_schema('update'),
+                            secrets=[('blob',)])
     app.before_request(guard)
     app.after_request(filter_list)
+    device_events.install(app)
+
+
+def _keystone_schema(action):
+    """Keystone's schema of the credential in a create or update body."""
+    try:
+        body = getattr(credential_schema, action + '_request_body')
+        return body['properties']['credential']
+    except AttributeError:
+        return getattr(credential_schema, 'credential_' + action)
 
 
 def _is_totp(credential_type):
-    return (isinstance(credential_type, str)
-            and credential_type.strip().lower() == credentials.CREDENTIAL_TYPE)
+    return credential_types.is_lookalike(credential_type)
+
+
+def _check_secret(cred):
+    """400 for a totp credential's blob that is no usable secret."""
+    if not isinstance(cred, dict) or 'blob' not in cred:
+        return
+    try:
+        totp.normalize_secret(cred['blob'])
+    except totp.InvalidSecret as e:
+        ks_flask.set_unenforced_ok()
+        raise exception.ValidationError(
+            message="Invalid input for field 'credential/blob': a totp "
+                    "credential's blob must be a base32 TOTP secret of at "
+                    "least %d bytes (%s)." % (totp.MIN_SECRET_BYTES, e))
 
 
 def _manager():
@@ -85,8 +127,6 @@ def _refuse():
 
 
 def guard():
-    if not CONF.totp_concat.protect_totp_credentials:
-        return
     path = flask.request.path
     collection = COLLECTION.match(path)
     member = None if collection else MEMBER.match(path)
@@ -98,31 +138,44 @@ def guard():
     ctx = os_totp.ENFORCER._get_oslo_req_context()
     if ctx is None or not ctx.authenticated:
         return  # Keystone answers 401
-    if _manager():
-        return
+    cred = _body_credential() if method in ('POST', 'PATCH') else None
+    new_type = cred.get('type') if isinstance(cred, dict) else None
+    existing = _existing(member) if member else None
+    if CONF.totp_concat.protect_totp_credentials and not _manager():
+        _protect(collection, method, existing, new_type)
+    old_type = existing.get('type') if existing is not None else None
+    if credentials.CREDENTIAL_TYPE in (new_type, old_type):
+        # A change of type alone makes the stored blob the secret.
+        has_blob = isinstance(cred, dict) and 'blob' in cred
+        _check_secret(cred if has_blob or existing is None else existing)
+
+
+def _protect(collection, method, existing, new_type):
+    """Refuse a non-manager any totp credential; mark a list to filter."""
     if collection:
         if method == 'GET':
             setattr(flask.g, FILTERED, True)
-        elif method == 'POST':
-            body = flask.request.get_json(silent=True, force=True)
-            cred = body.get('credential') if isinstance(body, dict) else None
-            if isinstance(cred, dict) and _is_totp(cred.get('type')):
-                _refuse()
+        elif method == 'POST' and _is_totp(new_type):
+            _refuse()
         return
-    try:
-        existing = PROVIDERS.credential_api.get_credential(
-            member.group('credential_id'))
-    except exception.NotFound:
-        existing = None  # Keystone answers (404 or 403)
-    except Exception:
-        existing = None
     if existing is not None and _is_totp(existing.get('type')):
         _refuse()
-    if method == 'PATCH':
-        body = flask.request.get_json(silent=True, force=True)
-        cred = body.get('credential') if isinstance(body, dict) else None
-        if isinstance(cred, dict) and _is_totp(cred.get('type')):
-            _refuse()
+    if method == 'PATCH' and _is_totp(new_type):
+        _refuse()
+
+
+def _body_credential():
+    body = flask.request.get_json(silent=True, force=True)
+    return body.get('credential') if isinstance(body, dict) else None
+
+
+def _existing(member):
+    """The credential a member request names, or None (Keystone answers)."""
+    try:
+        return PROVIDERS.credential_api.get_credential(
+            member.group('credential_id'))
+    except Exception:
+        return None
 
 
 def filter_list(response):
@@ -134,7 +187,9 @@ def filter_list(response):
     try:
         body = jsonutils.loads(response.get_data(as_text=True))
         refs = body['credentials']
-        kept = [ref for ref in refs if not _is_totp(ref.get('type'))]
+        types = [ref.get('type') for ref in refs]
+        hidden = credential_types.lookalikes(types)
+        kept = [ref for ref, t in zip(refs, types) if t not in hidden]
     except (ValueError, KeyError, TypeError, AttributeError):
         return response
     if len(kept) != len(refs):

@@ -10,7 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Reading a user's TOTP secrets from Keystone's credential table."""
+"""Reading a user's TOTP secrets from Keystone's credential table.
+
+A credential is a device of a user only when its type is exactly ``totp``
+and its user id exactly the user's, byte for byte (is_device). The SQL
+filters stay, for the index, but MariaDB's collation also lets through
+``TOTP``, ``tótp``, ``totp `` or a user id differing in case: every row
+is checked again in Python.
+"""
 
 from keystone.common import provider_api
 from keystone.common import sql
@@ -28,9 +35,49 @@ PROVIDERS = provider_api.ProviderAPIs
 CREDENTIAL_TYPE = 'totp'
 
 _CREDENTIAL = credential_sql.CredentialModel.__table__
-_SELECT = sa.select(_CREDENTIAL.c.id, _CREDENTIAL.c.encrypted_blob).where(
-    _CREDENTIAL.c.user_id == sa.bindparam('user_id'),
-    _CREDENTIAL.c.type == CREDENTIAL_TYPE)
+_WHERE = (_CREDENTIAL.c.user_id == sa.bindparam('user_id'),
+          _CREDENTIAL.c.type == CREDENTIAL_TYPE)
+_SELECT = sa.select(_CREDENTIAL.c.id, _CREDENTIAL.c.encrypted_blob,
+                    _CREDENTIAL.c.type, _CREDENTIAL.c.user_id).where(*_WHERE)
+_SELECT_IDS = sa.select(_CREDENTIAL.c.id, _CREDENTIAL.c.type,
+                        _CREDENTIAL.c.user_id).where(*_WHERE)
+
+
+def is_device(credential_type, owner_id, user_id):
+    """Whether a credential of this type and owner is a device of the user.
+
+    Exact comparison: what the database's collation equates does not count.
+    """
+    return (isinstance(credential_type, str) and isinstance(owner_id, str)
+            and credential_type == CREDENTIAL_TYPE and owner_id == user_id)
+
+
+def device_ids(user_id):
+    """Ids of the user's devices (usable or not), as the database has them.
+
+    Read from the credential table without Keystone's cache, so that what
+    was just created or deleted on any node counts.
+    """
+    if CONF.credential.driver != 'sql':
+        return [c['id'] for c in _listed(user_id)]
+    with sql.session_for_read() as session:
+        return [row.id for row in session.execute(
+            _SELECT_IDS, {'user_id': user_id})
+            if is_device(row.type, row.user_id, user_id)]
+
+
+def _listed(user_id):
+    """The user's devices as a non-SQL credential driver lists them.
+
+    Asked of the driver itself, not of Keystone's manager, whose list is
+    memoized per node ([credential] caching): a cached list from before an
+    enrolment on another node would say "not enrolled". Blobs are still
+    encrypted (``encrypted_blob``).
+    """
+    driver = PROVIDERS.credential_api.driver
+    return [c for c in driver.list_credentials_for_user(user_id,
+                                                        CREDENTIAL_TYPE)
+            if is_device(c.get('type'), c.get('user_id'), user_id)]
 
 
 class Enrolment:
@@ -63,19 +110,20 @@ def read(session, user_id):
     table, each blob decrypted by Keystone's credential provider as its
     manager does (Manager._decrypt_credential, pinned by a test): a login
     reads its credentials in the transaction that records its code, and
-    never through Keystone's cache. Any other driver is asked through the
-    manager. Raises Unreadable on any failure, database or decryption.
+    never through Keystone's cache. Any other driver is asked directly,
+    past the manager's cache. Raises Unreadable on any failure, database or
+    decryption.
     """
     try:
+        decrypt = PROVIDERS.credential_provider_api.decrypt
         if CONF.credential.driver != 'sql':
             return _enrolment(user_id, [
-                (c['id'], c['blob'])
-                for c in PROVIDERS.credential_api.list_credentials_for_user(
-                    user_id, type=CREDENTIAL_TYPE)])
-        decrypt = PROVIDERS.credential_provider_api.decrypt
+                (c['id'], decrypt(c['encrypted_blob']))
+                for c in _listed(user_id)])
         return _enrolment(user_id, [
             (row.id, decrypt(row.encrypted_blob))
-            for row in session.execute(_SELECT, {'user_id': user_id})])
+            for row in session.execute(_SELECT, {'user_id': user_id})
+            if is_device(row.type, row.user_id, user_id)])
     except Exception as e:
         raise Unreadable(type(e).__name__)
 

@@ -336,9 +336,7 @@ def _device(user_id, credential_id, details):
 
 def _credential_ids(user_id):
     """Ids of every ``totp`` credential of the user, usable or not."""
-    refs = PROVIDERS.credential_api.list_credentials_for_user(
-        user_id, type=credentials.CREDENTIAL_TYPE)
-    return [ref['id'] for ref in refs]
+    return credentials.device_ids(user_id)
 
 
 def _devices(user_id):
@@ -622,6 +620,8 @@ class DeviceResource(_Resource):
             device_id, initiator=self.audit_initiator)
         db.delete_devices(user_id, [device_id])
         left = len(_credential_ids(user_id))
+        if not left:
+            recovery_codes.last_device_gone(user_id)
         if how == 'policy':
             _audit('delete/reset', 'device.reset', user_id,
                    'device removed by another user, %d left' % left,
@@ -676,7 +676,7 @@ class TOTPAPI(ks_flask.APIBase):
 
 
 def _forget_user(service, resource_type, operation, payload):
-    """Drop a deleted user's pending enrolment and device details.
+    """Drop a deleted user's pending enrolment, devices, recovery codes.
 
     Their credentials go with the user, in Keystone.
     """
@@ -684,6 +684,7 @@ def _forget_user(service, resource_type, operation, payload):
     try:
         db.delete_pending(user_id)
         db.delete_devices(user_id)
+        recovery_codes.revoke(user_id)
     except Exception as e:
         LOG.warning('Could not drop the TOTP enrolment data of deleted user '
                     '%(user)s (%(err)s).',

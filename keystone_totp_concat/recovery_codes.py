@@ -16,14 +16,24 @@ A new set replaces the old one at once; the codes are returned once, to be
 shown to the user, and stored only as hashes made by Keystone's password
 hasher (salted and slow, as configured for passwords). Using one is the
 login's business (verify.check_recovery_code).
+
+A set lives as long as the user has a device: it goes with the last one,
+whichever route removed it, and a first device never brings an older set
+back (a route that removed the last device without telling us, such as
+Keystone deleting a project's credentials, leaves the set dormant; the
+next first device revokes it).
 """
 
 import time
 
 from keystone.common import password_hashing
+from oslo_log import log
 
+from keystone_totp_concat import credentials
 from keystone_totp_concat.db import recovery as db_recovery
 from keystone_totp_concat import recovery
+
+LOG = log.getLogger(__name__)
 
 
 def new_set(user_id):
@@ -44,3 +54,31 @@ def remaining(user_id):
 def revoke(user_id):
     """Delete the set; how many unused codes it had."""
     return db_recovery.revoke(user_id)
+
+
+def last_device_gone(user_id):
+    """The user has no device left: the set goes too."""
+    _revoke(user_id, 'their last TOTP device is gone')
+
+
+def device_removed(user_id):
+    """A device of the user was deleted; the set goes if it was the last."""
+    if not credentials.device_ids(user_id):
+        last_device_gone(user_id)
+
+
+def device_added(user_id, credential_id):
+    """A device was created; if it is the user's only one, no set is.
+
+    A set left from before the user's devices were all removed must not
+    work again with a new device, whoever made it.
+    """
+    if credentials.device_ids(user_id) == [credential_id]:
+        _revoke(user_id, 'a first TOTP device was added')
+
+
+def _revoke(user_id, why):
+    left = revoke(user_id)
+    if left:
+        LOG.info('Revoked %(left)d unused recovery code(s) of user %(user)s: '
+                 '%(why)s.', {'left': left, 'user': user_id, 'why': why})

@@ -10,13 +10,38 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Hostile request bodies refused before Keystone reads them.
+"""Hostile requests refused before Keystone reads them.
 
 On the routes this package serves or fronts, a body that would crash
 Keystone (a lone surrogate or a NUL in a string, nesting thousands deep, a
 number no column holds) or make it echo a secret (Keystone's schema errors
 quote the offending value, and it logs them) gets a 400 in Keystone's error
 shape from here instead, naming the field but never its value.
+
+That holds for a body on every method, GET, HEAD and DELETE included:
+Keystone's own before-request hook parses any body of any method, and a
+body nested too deep for Python's parser raises an error Flask does not
+turn into a 400, so Keystone dropped the connection. A body where a route
+reads none is checked the same way (not refused for being there): clients
+that send ``{}`` with a DELETE keep working, and hostile ones get the same
+400 as on a POST. The route's schema applies to the methods that read it.
+
+Ids in those paths that no user, device or credential can have get a 404
+here: the errors they raised (MariaDB's "Illegal mix of collations" for a
+character beyond the Basic Multilingual Plane, which its utf8 id columns
+cannot hold; Keystone's ValueError for an id over 64 characters) escaped
+Keystone's error handling and dropped the connection. Device and
+credential ids are Keystone's hexadecimal ones: anything but printable
+ASCII is impossible. A user id may be a default-domain LDAP user's
+attribute, so only control characters, unpaired surrogates, the
+replacement character invalid UTF-8 decodes to and characters beyond the
+Basic Multilingual Plane are; other non-ASCII user ids are looked up (and
+not found) as usual.
+
+Last, any error answer on these routes counts as enforced: Keystone's
+after-request check (an assertion that the policy was enforced, skipped
+only for 400) otherwise turns a 401 or 404 raised by a hook before the
+policy check into a dropped connection. An error answer holds no data.
 """
 
 import json
@@ -49,6 +74,35 @@ class Route:
         self.schema = jsonschema.Draft4Validator(schema) if schema else None
         self.secrets = secrets
         self.check = check
+
+
+# The methods whose bodies Keystone and this package read as input.
+WRITES = frozenset(['POST', 'PUT', 'PATCH'])
+# Every route this package serves or fronts: bodies of any method there get
+# the checks of any body (JSON, depth, text, numbers); those of ROUTES get
+# their route's checks too.
+FRONTED = re.compile(r'^/v3/(auth/tokens|users/[^/]+/(password|OS-TOTP)'
+                     r'|credentials)(/|$)')
+# The ids in those paths, and a character none of that kind holds. Keystone
+# makes credential (so device) ids of hexadecimal digits; a user's may be
+# an LDAP attribute, any text MariaDB's utf8 columns hold.
+ID_MAX = 64
+NOT_IN_USER_ID = re.compile(
+    '[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffd\U00010000-\U0010ffff]')
+NOT_IN_CREDENTIAL_ID = re.compile('[^\x21-\x7e]')
+PATH_IDS = [
+    ('user', re.compile(r'^/v3/users/([^/]+)/(password|OS-TOTP)(/|$)'),
+     NOT_IN_USER_ID),
+    ('device', re.compile(r'^/v3/users/[^/]+/OS-TOTP/devices/([^/]+)/?$'),
+     NOT_IN_CREDENTIAL_ID),
+    ('credential', re.compile(r'^/v3/credentials/([^/]+)/?$'),
+     NOT_IN_CREDENTIAL_ID),
+]
+
+
+class ImpossibleId(exception.NotFound):
+    message_format = ('Could not find %(kind)s: no %(kind)s has an id of '
+                      'this form.')
 
 
 # Inside the methods' objects these keys hold a string or an object wherever
@@ -103,8 +157,37 @@ ROUTES = [
 
 
 def install(app):
-    """Run the check before every other hook of Keystone's application."""
-    app.before_request_funcs.setdefault(None, []).insert(0, check_body)
+    """Run the checks before every other hook of Keystone's application."""
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks[0:0] = [answer_errors, check_body, check_ids]
+
+
+def _guarded(path):
+    return bool(FRONTED.match(path)
+                or any(r.path.match(path) for r in ROUTES))
+
+
+def answer_errors():
+    """Let an error answer on these routes through Keystone's check."""
+    if _guarded(flask.request.path):
+        flask.after_this_request(_error_is_enforced)
+
+
+def _error_is_enforced(response):
+    # Runs before Keystone's after-request hooks, for every answer.
+    if response.status_code >= 400:
+        ks_flask.set_unenforced_ok()
+    return response
+
+
+def check_ids():
+    path = flask.request.path
+    for kind, pattern, impossible in PATH_IDS:
+        match = pattern.match(path)
+        if match and (len(match.group(1)) > ID_MAX
+                      or impossible.search(match.group(1))):
+            ks_flask.set_unenforced_ok()
+            raise ImpossibleId(kind=kind)
 
 
 def add_route(path, key=None, schema=None, secrets=()):
@@ -114,11 +197,9 @@ def add_route(path, key=None, schema=None, secrets=()):
 
 def check_body():
     request = flask.request
-    if request.method not in ('POST', 'PUT', 'PATCH'):
+    if not _guarded(request.path):
         return
     route = next((r for r in ROUTES if r.path.match(request.path)), None)
-    if route is None:
-        return
     # Keystone parses only these; it refuses any other content type itself.
     if not (request.is_json or not request.headers.get('Content-Type')):
         return
@@ -127,7 +208,7 @@ def check_body():
         return
     body = _parse(raw)
     _check_values(body)
-    if route.key is None:
+    if request.method not in WRITES or route is None or route.key is None:
         return
     if not isinstance(body, dict):
         _refuse('The request body must be a JSON object.')

@@ -154,16 +154,11 @@ def _lookup_in_transaction():
     With the SQL identity driver alone it only reads the user and domain,
     on the same connection: no pool check-out, ping and rollback of its
     own. Other drivers may create ID mappings or shadow users while looking
-    up, which must not hang on this package's transaction. Not on SQLite
-    (development and tests), where the read has a transaction of its own
-    anyway: one CI run there saw a joined login read no credentials of a
-    user enrolled 30 ms before, which is not explained yet, so SQLite keeps
-    the lookup apart as before.
+    up, which must not hang on this package's transaction.
     """
     identity = CONF.identity
     return (identity.driver == 'sql'
-            and not identity.domain_specific_drivers_enabled
-            and not db_api.reads_apart())
+            and not identity.domain_specific_drivers_enabled)
 
 
 class _LookupFailed(Exception):

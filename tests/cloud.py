@@ -146,6 +146,21 @@ class Cloud:
         user.credential_ids.append(cred['credential']['id'])
         return cred['credential']['id']
 
+    def plant_unusable(self, user, blob):
+        """A totp credential whose blob is no usable secret; its id.
+
+        The API refuses such a blob for a totp credential, so it is made
+        as another type and retyped in the database, as one left from
+        before that check would be.
+        """
+        cred = self.api('POST', '/credentials', json={'credential': {
+            'type': 'cert', 'user_id': user.id, 'blob': blob}}).json()
+        credential_id = cred['credential']['id']
+        self.sql("UPDATE credential SET type = 'totp' WHERE id = :i",
+                 i=credential_id)
+        user.credential_ids.append(credential_id)
+        return credential_id
+
     def login(self, body, url=None):
         return self.http.post((url or self.url) + '/auth/tokens', json=body)
 

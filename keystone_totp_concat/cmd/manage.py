@@ -30,6 +30,7 @@ from oslo_config import cfg
 from oslo_log import log
 
 from keystone_totp_concat.db import api as db_api
+from keystone_totp_concat.db import keystone_indexes
 from keystone_totp_concat.db import migration
 
 CONF = keystone.conf.CONF
@@ -56,9 +57,13 @@ def cause(error):
 
 
 def do_db_sync():
-    migration.db_sync(CONF.command.revision)
+    index = migration.db_sync(CONF.command.revision)
     print('keystone-totp-concat tables at revision %s'
           % migration.db_version())
+    if index == keystone_indexes.NO_TABLE:
+        print("Keystone's credential table does not exist yet: run "
+              "keystone-manage db_sync, then this command again (it adds "
+              "the index %s that logins read by)." % keystone_indexes.NAME)
 
 
 def do_db_version():

@@ -25,6 +25,8 @@ from alembic import migration as alembic_migration
 from alembic import script as alembic_script
 from keystone.common import sql
 
+from keystone_totp_concat.db import keystone_indexes
+
 SCRIPT_LOCATION = os.path.join(os.path.dirname(__file__), 'migrations')
 VERSION_TABLE = 'totp_concat_alembic_version'
 
@@ -43,17 +45,29 @@ def _engine():
 
 
 def db_sync(revision='head'):
-    """Upgrade the tables to ``revision`` (the newest by default)."""
+    """Upgrade the tables to ``revision`` (the newest by default).
+
+    Then make sure of the index on Keystone's ``credential`` table, also
+    when the migration that adds it ran before Keystone's own db_sync made
+    the table: what keystone_indexes.ensure did.
+    """
     with _engine().begin() as connection:
         alembic_command.upgrade(_config(connection), revision)
+        if _current(connection) != head_revision():
+            return None
+        return keystone_indexes.ensure(connection)
+
+
+def _current(connection):
+    context = alembic_migration.MigrationContext.configure(
+        connection, opts={'version_table': VERSION_TABLE})
+    return context.get_current_revision()
 
 
 def db_version():
     """The current revision, or None before the first db_sync."""
     with _engine().connect() as connection:
-        context = alembic_migration.MigrationContext.configure(
-            connection, opts={'version_table': VERSION_TABLE})
-        return context.get_current_revision()
+        return _current(connection)
 
 
 def head_revision():

@@ -92,6 +92,8 @@ pending = sa.Table(
     sa.Column('proved', sa.Boolean, nullable=False),
     sa.Column('created_at', sa.BigInteger, nullable=False),
     sa.Column('expires_at', sa.BigInteger, nullable=False),
+    # The OS-TOTP API purges expired rows by this column.
+    sa.Index('ix_totp_concat_pending_expires_at', 'expires_at'),
     mysql_engine='InnoDB',
     mysql_charset='utf8mb4',
 )

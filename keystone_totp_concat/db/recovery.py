@@ -14,7 +14,10 @@
 
 Only a salted slow hash of a code is stored (Keystone's password hasher,
 ``[identity] password_hash_algorithm`` and its rounds), under the code's
-first group so that a check computes one hash. Using a code is one
+first group so that a check computes one hash. User ids compare byte
+for byte (db.exact): under MariaDB's collation ``ABC`` would find the codes
+of ``abc``. Code ids need not: they are checked to be lowercase base32
+(recovery.is_recovery_code) before any query. Using a code is one
 conditional ``UPDATE`` (``used_at IS NULL``): of any number of concurrent
 requests on any node, exactly one uses it.
 """
@@ -23,10 +26,16 @@ from keystone.common import sql
 import sqlalchemy as sa
 
 from keystone_totp_concat.db import api as db_api
+from keystone_totp_concat.db import exact
 from keystone_totp_concat.db import models
 from keystone_totp_concat.db import retry
 
 recovery_code = models.recovery_code
+
+
+def _of(session, user_id):
+    """The rows of exactly this user."""
+    return exact.equal(session, recovery_code.c.user_id, user_id)
 
 
 @retry.on_conflict
@@ -34,7 +43,7 @@ def replace_set(user_id, hashes, now):
     """Store a new set (``{code_id: hash}``); the old one is gone."""
     with sql.session_for_write() as session:
         session.execute(sa.delete(recovery_code)
-                        .where(recovery_code.c.user_id == user_id))
+                        .where(_of(session, user_id)))
         if hashes:
             session.execute(sa.insert(recovery_code), [
                 {'user_id': user_id, 'code_id': code_id, 'code_hash': hashed,
@@ -48,7 +57,7 @@ def revoke(user_id):
     with sql.session_for_write() as session:
         left = _remaining(session, user_id)
         session.execute(sa.delete(recovery_code)
-                        .where(recovery_code.c.user_id == user_id))
+                        .where(_of(session, user_id)))
         return left
 
 
@@ -60,7 +69,7 @@ def remaining(user_id):
 def _remaining(session, user_id):
     return session.execute(
         sa.select(sa.func.count()).select_from(recovery_code)
-        .where(recovery_code.c.user_id == user_id,
+        .where(_of(session, user_id),
                recovery_code.c.used_at.is_(None))).scalar_one()
 
 
@@ -69,7 +78,7 @@ def unused_hash(user_id, code_id):
     with sql.session_for_read() as session:
         return session.execute(
             sa.select(recovery_code.c.code_hash)
-            .where(recovery_code.c.user_id == user_id,
+            .where(_of(session, user_id),
                    recovery_code.c.code_id == code_id,
                    recovery_code.c.used_at.is_(None))).scalar_one_or_none()
 
@@ -85,7 +94,7 @@ def use(user_id, code_id, now, forget_failures=True):
     with sql.session_for_write() as session:
         used = session.execute(
             sa.update(recovery_code)
-            .where(recovery_code.c.user_id == user_id,
+            .where(_of(session, user_id),
                    recovery_code.c.code_id == code_id,
                    recovery_code.c.used_at.is_(None))
             .values(used_at=now)).rowcount
@@ -100,7 +109,7 @@ def give_back(user_id, code_id, used_at):
     with sql.session_for_write() as session:
         return session.execute(
             sa.update(recovery_code)
-            .where(recovery_code.c.user_id == user_id,
+            .where(_of(session, user_id),
                    recovery_code.c.code_id == code_id,
                    recovery_code.c.used_at == used_at)
             .values(used_at=None)).rowcount

@@ -219,8 +219,7 @@ def test_secret_enrolled_with_the_openstack_cli_works(cloud, keystone):
 def test_invalid_base32_credential_is_skipped_with_a_warning(cloud, keystone):
     user = cloud.create_user(devices=1)
     bad_blob = 'this is not base32!'
-    bad_id = cloud.enrol(user, bad_blob)
-    user.secrets.pop()
+    bad_id = cloud.plant_unusable(user, bad_blob)
 
     r = cloud.login_as(user, user.password + user.code())
     assert r.status_code == 201, r.text
@@ -232,8 +231,9 @@ def test_invalid_base32_credential_is_skipped_with_a_warning(cloud, keystone):
 
 def test_only_invalid_credentials_never_bypass_the_code(cloud):
     user = cloud.create_user()
-    cloud.enrol(user, '0000-not-base32')
-    cloud.enrol(user, 'GEZDGNBV')  # valid base32, too short to be a secret
+    cloud.plant_unusable(user, '0000-not-base32')
+    # Valid base32, too short to be a secret.
+    cloud.plant_unusable(user, 'GEZDGNBV')
     for field in (user.password, user.password + '123456'):
         r = cloud.login_as(user, field)
         assert r.status_code == 401

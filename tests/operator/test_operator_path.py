@@ -73,11 +73,17 @@ OVERRIDES = {
     'totp_concat': {'steps_before': 10, 'lockout_duration': 3600},
 }
 MAX_FAILURES = 10
+# Two migrations back: the proofs' throttle and the login indexes undone.
 PREVIOUS_REVISION = '9d4e1f7a2b35'
+UNDO_NEWER_MIGRATIONS = (
+    'DROP INDEX ix_totp_concat_credential_user_type ON credential',
+    'DROP INDEX ix_totp_concat_pending_expires_at ON totp_concat_pending',
+    'DROP TABLE totp_concat_proof_throttle',
+    'ALTER TABLE totp_concat_throttle DROP COLUMN refused',
+)
 OUR_TABLES = re.compile(r'^totp_concat_')
-# Another change indexes Keystone's credential table for this package; its
-# index (named after this package) is the one difference it may leave.
-OUR_INDEX = re.compile(r'totp_concat')
+# The index db_sync adds to Keystone's credential table.
+CREDENTIAL_INDEX = 'ix_totp_concat_credential_user_type'
 MARKER = re.compile(r'<!-- operator-path: ([\w.-]+) -->\n\s*```(\w+)\n'
                     r'(.*?)\n\s*```', re.S)
 
@@ -159,18 +165,34 @@ def documented_module(name):
 def keystone_schema(path):
     """SHOW CREATE TABLE of each of Keystone's tables.
 
-    Without AUTO_INCREMENT counters (rows, not schema) and without this
-    package's index on credential (see OUR_INDEX).
+    Without AUTO_INCREMENT counters (rows, not schema).
     """
     schema = {}
     for table in sorted(path.tables()):
         if OUR_TABLES.match(table):
             continue
         (row,) = path.sql('SHOW CREATE TABLE `%s`' % table)
-        text = re.sub(r' AUTO_INCREMENT=\d+', '', row[1])
-        schema[table] = '\n'.join(
-            x for x in text.splitlines() if not OUR_INDEX.search(x))
+        schema[table] = re.sub(r' AUTO_INCREMENT=\d+', '', row[1])
     return schema
+
+
+def mariadb_statements(sql):
+    """The statements of a documented SQL block that are for MariaDB.
+
+    A ``-- ...:`` comment line names the databases of the statements after
+    it; those for others (``-- PostgreSQL, SQLite:``) are left out.
+    """
+    statements, current, ours = [], [], True
+    for line in sql.splitlines():
+        if line.startswith('--'):
+            ours = 'MariaDB' in line or 'MySQL' in line
+        elif ours and line.strip():
+            current.append(line)
+            if line.rstrip().endswith(';'):
+                statements.append('\n'.join(current).rstrip(';'))
+                current = []
+    assert not current, current
+    return statements
 
 
 @pytest.fixture(scope='module')
@@ -240,6 +262,8 @@ def test_db_sync_creates_the_tables(path):
         'totp_concat_proof_throttle', 'totp_concat_pending',
         'totp_concat_device', 'totp_concat_recovery_code',
         'totp_concat_alembic_version'}
+    assert CREDENTIAL_INDEX in {
+        row[2] for row in path.sql('SHOW INDEX FROM credential')}
 
 
 def configure(path):
@@ -341,8 +365,8 @@ def test_upgrade_keeps_everything(path):
     assert kept['pending']['label'] == 'tablet' and kept['throttle']
     path.node.stop()
     # The previous release's schema: the newest migration undone.
-    path.sql('DROP TABLE totp_concat_proof_throttle')
-    path.sql('ALTER TABLE totp_concat_throttle DROP COLUMN refused')
+    for statement in UNDO_NEWER_MIGRATIONS:
+        path.sql(statement)
     path.sql('UPDATE totp_concat_alembic_version SET version_num = :v',
              v=PREVIOUS_REVISION)
     path.shell('upgrade')
@@ -422,11 +446,10 @@ def test_full_rollback_leaves_keystones_schema_as_it_was(path):
     path.node.stop()
     path.shell('uninstall')
     assert not plugin_importable(path)
-    lang, statements = BLOCKS['drop-tables']
+    lang, sql = BLOCKS['drop-tables']
     assert lang == 'sql'
-    for statement in statements.split(';'):
-        if statement.strip():
-            path.sql(statement)
+    for statement in mariadb_statements(sql):
+        path.sql(statement)
     assert not {t for t in path.tables() if OUR_TABLES.match(t)}
     assert keystone_schema(path) == path.schema
     path.node.start(processes=1)

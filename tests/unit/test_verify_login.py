@@ -44,7 +44,6 @@ def events(monkeypatch):
         return credentials.Enrolment([], 0, [])
 
     monkeypatch.setattr(db_api, 'login_transaction', transaction)
-    monkeypatch.setattr(db_api, 'reads_apart', lambda: False)
     monkeypatch.setattr(credentials, 'read', read)
     return seen
 
@@ -77,12 +76,6 @@ def test_other_drivers_look_up_before_it(events, domain_drivers):
 
 class NoSuchUser(Exception):
     """Stands in for Keystone's Unauthorized, which needs its options."""
-
-
-def test_on_sqlite_it_looks_up_before_it(events, monkeypatch):
-    monkeypatch.setattr(db_api, 'reads_apart', lambda: True)
-    verify.check_login(identify(events), '123456')
-    assert events == ['lookup', 'begin', 'read u1', 'commit']
 
 
 def test_what_the_lookup_raises_is_raised_as_is(events):
