@@ -50,7 +50,7 @@ class LocalKeystone:
 
     def __init__(self, workdir, port, overrides=None, database=None,
                  wsgi_module='keystone_totp_concat.wsgi:application',
-                 venv=None):
+                 venv=None, plugin_conf=PLUGIN_CONF):
         # Keystone and this package from ``venv`` (default: this Python's);
         # uwsgi is always this one's, pointed at that environment.
         self.home = pathlib.Path(venv).resolve() if venv else pathlib.Path(
@@ -63,6 +63,8 @@ class LocalKeystone:
             self.workdir / 'keystone.db')
         self.overrides = overrides or {}
         self.wsgi_module = wsgi_module
+        # The snippet merged into keystone.conf; None for a stock Keystone.
+        self.plugin_conf = plugin_conf
         self.conf_file = self.workdir / 'keystone.conf'
         self.log_file = self.workdir / 'keystone.log'
         self.process = None
@@ -88,7 +90,8 @@ class LocalKeystone:
             },
         }
         shipped = configparser.RawConfigParser()
-        shipped.read(PLUGIN_CONF)
+        if self.plugin_conf:
+            shipped.read(self.plugin_conf)
         for section in shipped.sections():
             sections.setdefault(section, {}).update(shipped[section])
         for section, values in self.overrides.items():
@@ -109,13 +112,13 @@ class LocalKeystone:
             stderr=subprocess.PIPE,
         )
 
-    def setup(self, bootstrap=True):
+    def setup(self, bootstrap=True, plugin_tables=True):
         """Write the config and create database, keys and admin."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.write_config()
         self.manage('db_sync')
-        # This plugin's replay and throttle tables.
-        self.manage('db_sync', tool='keystone-totp-manage')
+        if plugin_tables:
+            self.manage('db_sync', tool='keystone-totp-manage')
         for keys in ('fernet_setup', 'receipt_setup', 'credential_setup'):
             self.manage(keys, '--keystone-user', str(os.getuid()),
                         '--keystone-group', str(os.getgid()))

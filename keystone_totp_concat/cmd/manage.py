@@ -21,6 +21,7 @@ the same ``[database] connection``::
     keystone-totp-manage throttle_reset USER_ID
 """
 
+import re
 import sys
 
 from keystone.common import sql
@@ -34,6 +35,25 @@ from keystone_totp_concat.db import migration
 
 CONF = keystone.conf.CONF
 LOG = log.getLogger(__name__)
+
+
+# user:password@ (or user@) in a URL, as a driver may quote the connection.
+URL_CREDENTIALS = re.compile(r'(\w[\w+.-]*://)[^/@\s]*@')
+
+
+def cause(error):
+    """One line naming ``error``: its class and the database's message.
+
+    oslo.db and SQLAlchemy wrap the driver's exception; their own text adds
+    the SQL statement and its parameters, so the innermost exception's
+    first line is shown (e.g. ``OperationalError: (1050, "Table 'x' already
+    exists")``), with any credentials of a URL in it replaced by ``***``.
+    """
+    inner = getattr(error, 'inner_exception', None) or error
+    inner = getattr(inner, 'orig', None) or inner
+    lines = str(inner).strip().splitlines() or ['']
+    message = URL_CREDENTIALS.sub(r'\1***@', lines[0])
+    return ('%s: %s' % (type(inner).__name__, message)).rstrip(': ')
 
 
 def do_db_sync():
@@ -62,7 +82,8 @@ def do_throttle_reset():
 
 def add_command_parsers(subparsers):
     parser = subparsers.add_parser(
-        'db_sync', help='Create or upgrade the replay and throttle tables.')
+        'db_sync', help='Create or upgrade the tables of keystone-totp-concat '
+        '(replay records, throttles, enrolments, devices, recovery codes).')
     parser.add_argument('revision', nargs='?', default='head',
                         help='Target alembic revision (default: head).')
     parser.set_defaults(func=do_db_sync)
@@ -88,8 +109,9 @@ def main(argv=None):
     try:
         CONF.command.func()
     except Exception as e:
-        # One line, without the driver's message: it may quote the
-        # connection URL, password included.
+        # The traceback goes to Keystone's log (with --debug); the terminal
+        # gets the cause in one line, without the statement's parameters
+        # or a URL's password.
         LOG.debug('keystone-totp-manage failed', exc_info=True)
-        sys.exit('keystone-totp-manage %s failed: %s (see the log with '
-                 '--debug)' % (CONF.command.name, type(e).__name__))
+        sys.exit('keystone-totp-manage %s failed: %s'
+                 % (CONF.command.name, cause(e)))

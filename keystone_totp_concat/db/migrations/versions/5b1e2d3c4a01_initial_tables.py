@@ -17,8 +17,9 @@ Revises:
 Create Date: 2026-11-28
 """
 
-from alembic import op
 import sqlalchemy as sa
+
+from keystone_totp_concat.db import idempotent
 
 revision = '5b1e2d3c4a01'
 down_revision = None
@@ -27,7 +28,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table(
+    idempotent.create_table(
         'totp_concat_last_use',
         sa.Column('user_id', sa.String(64), primary_key=True),
         sa.Column('credential_id', sa.String(64), primary_key=True),
@@ -35,9 +36,9 @@ def upgrade():
         mysql_engine='InnoDB',
         mysql_charset='utf8mb4',
     )
-    op.create_index('ix_totp_concat_last_use_step', 'totp_concat_last_use',
-                    ['step'])
-    op.create_table(
+    idempotent.create_index('ix_totp_concat_last_use_step',
+                            'totp_concat_last_use', ['step'])
+    idempotent.create_table(
         'totp_concat_throttle',
         sa.Column('user_id', sa.String(64), primary_key=True),
         sa.Column('failures', sa.Integer, nullable=False),

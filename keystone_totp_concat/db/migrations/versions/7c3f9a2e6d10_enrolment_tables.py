@@ -17,8 +17,9 @@ Revises: 5b1e2d3c4a01
 Create Date: 2026-11-30
 """
 
-from alembic import op
 import sqlalchemy as sa
+
+from keystone_totp_concat.db import idempotent
 
 revision = '7c3f9a2e6d10'
 down_revision = '5b1e2d3c4a01'
@@ -27,7 +28,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table(
+    idempotent.create_table(
         'totp_concat_pending',
         sa.Column('user_id', sa.String(64), primary_key=True),
         sa.Column('encrypted_secret', sa.Text, nullable=False),
@@ -39,7 +40,7 @@ def upgrade():
         mysql_engine='InnoDB',
         mysql_charset='utf8mb4',
     )
-    op.create_table(
+    idempotent.create_table(
         'totp_concat_device',
         sa.Column('credential_id', sa.String(64), primary_key=True),
         sa.Column('user_id', sa.String(64), nullable=False),
@@ -49,5 +50,5 @@ def upgrade():
         mysql_engine='InnoDB',
         mysql_charset='utf8mb4',
     )
-    op.create_index('ix_totp_concat_device_user_id', 'totp_concat_device',
-                    ['user_id'])
+    idempotent.create_index('ix_totp_concat_device_user_id',
+                            'totp_concat_device', ['user_id'])

@@ -17,8 +17,9 @@ Revises: 7c3f9a2e6d10
 Create Date: 2026-11-30
 """
 
-from alembic import op
 import sqlalchemy as sa
+
+from keystone_totp_concat.db import idempotent
 
 revision = '9d4e1f7a2b35'
 down_revision = '7c3f9a2e6d10'
@@ -27,7 +28,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table(
+    idempotent.create_table(
         'totp_concat_recovery_code',
         sa.Column('user_id', sa.String(64), primary_key=True),
         sa.Column('code_id', sa.String(16), primary_key=True),

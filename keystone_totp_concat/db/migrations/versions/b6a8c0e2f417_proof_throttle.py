@@ -21,8 +21,9 @@ Revises: 9d4e1f7a2b35
 Create Date: 2026-12-02
 """
 
-from alembic import op
 import sqlalchemy as sa
+
+from keystone_totp_concat.db import idempotent
 
 revision = 'b6a8c0e2f417'
 down_revision = '9d4e1f7a2b35'
@@ -31,9 +32,9 @@ depends_on = None
 
 
 def upgrade():
-    op.add_column('totp_concat_throttle', sa.Column(
+    idempotent.add_column('totp_concat_throttle', sa.Column(
         'refused', sa.BigInteger, nullable=False, server_default='0'))
-    op.create_table(
+    idempotent.create_table(
         'totp_concat_proof_throttle',
         sa.Column('user_id', sa.String(64), primary_key=True),
         sa.Column('failures', sa.Integer, nullable=False),
