@@ -21,15 +21,20 @@ keystone.conf), ``uwsgi`` and ``uwsgi-rollback`` (the WSGI module uwsgi
 serves), ``uninstall`` (shell) and ``drop-tables`` (SQL). Rollback step 1
 is prose (remove three settings); the test does what it says.
 
-The Keystone is stock 30.0.0 in a new virtualenv of its own (installed
-with constraints.txt, which stands in for OpenStack's 2026.2
-upper-constraints), on a fresh MariaDB database, served by uwsgi; users
+The Keystone is stock, in a new virtualenv of its own, on a fresh MariaDB
+database, served by uwsgi: 30.0.0 (2026.2, installed with constraints.txt,
+which stands in for OpenStack's 2026.2 upper-constraints) and, with
+KTC_OPERATOR_RELEASES="2026.2 2024.1", also the oldest supported release,
+25.0.0, installed with a stand-in for 2024.1's upper-constraints: Keystone
+and this package's requirements resolved as the package index stood then
+(``uv pip compile --exclude-newer``, tests/releases/venvs.py). Users
 and their states are made through Keystone's and the plugin's APIs. The
 tests run in order, each on the state the previous one left. One state
 cannot be reached through any API: the previous release's schema, which
 ``test_upgrade_keeps_everything`` makes by undoing the newest migration in
 SQL. Skipped unless KTC_OPERATOR=1 (``make test-operator``); needs MariaDB
-on 127.0.0.1 and the package index (or pip's cache). About 3 minutes.
+on 127.0.0.1 and the package index (or pip's cache). About 3 minutes a
+release.
 """
 
 import configparser
@@ -50,6 +55,7 @@ from keystone_totp_concat.db import migration
 from tests import cloud as c
 from tests import databases
 from tests.functional.test_routes_around_password import ec2_login
+from tests.releases import venvs
 from tests.totp_api import base
 from tests.totp_api import begin
 from tests.totp_api import call
@@ -64,7 +70,10 @@ pytestmark = pytest.mark.skipif(
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOC = ROOT / 'doc' / 'operators.md'
-KEYSTONE = '30.0.0'
+RELEASES = os.environ.get('KTC_OPERATOR_RELEASES', venvs.NEWEST).split()
+# Releases before 2025.1 serve Keystone through its keystone-wsgi-public
+# script; the documented block names it by an example path.
+EXAMPLE_VENV = '/path/to/keystone-venv'
 # The operator's own choices, beside the documented lines: cheap bcrypt,
 # a window of ten steps so that a code stays usable across a reinstall
 # (replay records), and an hour's lockout that outlasts the test.
@@ -118,6 +127,7 @@ class Path:
     venv: pathlib.Path
     node: local_keystone.LocalKeystone
     database: str
+    series: str
     schema: dict = dataclasses.field(default=None, repr=False)
     cloud: c.Cloud = None
     # Never in a report: they hold passwords, codes and secrets.
@@ -152,14 +162,17 @@ class Path:
     def tables(self):
         return {row[0] for row in self.sql('SHOW TABLES')}
 
-
-def documented_module(name):
-    lang, text = BLOCKS[name]
-    assert lang == 'ini', name
-    (line,) = text.splitlines()
-    key, value = (x.strip() for x in line.split('=', 1))
-    assert key == 'module'
-    return value
+    def documented_wsgi(self, name):
+        """The module, or this venv's script, of a documented uwsgi line."""
+        lang, text = BLOCKS[name]
+        assert lang == 'ini', name
+        (line,) = text.splitlines()
+        key, value = (x.strip() for x in line.split('=', 1))
+        assert key in ('module', 'wsgi-file'), line
+        if key == 'wsgi-file':
+            assert value.startswith(EXAMPLE_VENV + '/'), value
+            value = str(self.venv) + value[len(EXAMPLE_VENV):]
+        return value
 
 
 def keystone_schema(path):
@@ -195,22 +208,56 @@ def mariadb_statements(sql):
     return statements
 
 
-@pytest.fixture(scope='module')
-def path(tmp_path_factory):
-    """A stock Keystone 30 in a virtualenv of its own, on MariaDB."""
-    work = tmp_path_factory.mktemp('operator')
+def stock_block(series):
+    """The documented uwsgi line of a release's own WSGI application."""
+    if series < '2025.1':
+        return 'uwsgi-rollback-before-2025.1'
+    return 'uwsgi-rollback'
+
+
+def upper_constraints(release, work):
+    """A stand-in for the release's upper-constraints.txt.
+
+    constraints.txt for the newest; for an older one, Keystone and this
+    package's requirements as the package index stood then.
+    """
+    target = work / 'upper-constraints.txt'
+    if release.series == venvs.NEWEST:
+        shutil.copy(ROOT / 'constraints.txt', target)
+        return target
+    setup = configparser.RawConfigParser()
+    setup.read(ROOT / 'setup.cfg')
+    wanted = ['keystone==%s' % release.keystone, 'PyMySQL', *release.extra]
+    wanted += [x for x in setup['extras']['server'].split()
+               if not x.startswith('keystone')]
+    lines = (ROOT / 'requirements.txt').read_text().splitlines()
+    wanted += [x for x in lines if x and not x.startswith('#')]
+    (work / 'wanted.txt').write_text('\n'.join(wanted) + '\n')
+    uv = pathlib.Path(sys.executable).parent / 'uv'
+    run(uv, 'pip', 'compile', '--quiet', '--no-header', '--no-annotate',
+        '--python', sys.executable, '--exclude-newer', release.exclude_newer,
+        work / 'wanted.txt', '-o', target)
+    return target
+
+
+@pytest.fixture(scope='module', params=RELEASES)
+def path(request, tmp_path_factory):
+    """A stock Keystone in a virtualenv of its own, on MariaDB."""
+    release = venvs.RELEASES[request.param]
+    work = tmp_path_factory.mktemp('operator-' + release.series)
     venv = work / 'keystone-venv'
     run(sys.executable, '-m', 'venv', venv)
-    run(venv / 'bin/pip', 'install', '--quiet', '-c',
-        ROOT / 'constraints.txt', 'keystone==%s' % KEYSTONE, 'PyMySQL',
-        cwd=work)
+    constraints = upper_constraints(release, work)
+    run(venv / 'bin/pip', 'install', '--quiet', '-c', constraints,
+        'keystone==%s' % release.keystone, 'PyMySQL', cwd=work)
     with databases.fresh_database('mysql') as database:
         node = local_keystone.LocalKeystone(
             work / 'keystone', local_keystone.free_port(),
             overrides=dict(OVERRIDES), database=database, venv=venv,
-            wsgi_module='keystone.wsgi.api:application', plugin_conf=None)
+            plugin_conf=None)
+        state = Path(work, venv, node, database, release.series)
+        node.wsgi_module = state.documented_wsgi(stock_block(release.series))
         node.setup(plugin_tables=False)
-        state = Path(work, venv, node, database)
         state.schema = keystone_schema(state)
         try:
             yield state
@@ -242,7 +289,6 @@ def plugin_importable(path):
 
 def test_install_the_wheel_as_documented(path):
     path.shell('build', cwd=ROOT, DIST_DIR=str(path.work / 'dist'))
-    shutil.copy(ROOT / 'constraints.txt', path.work / 'upper-constraints.txt')
     before = run(path.venv / 'bin/pip', 'freeze', '--all')
     path.shell('install')
     after = run(path.venv / 'bin/pip', 'freeze', '--all')
@@ -270,9 +316,15 @@ def configure(path):
     """The documented keystone.conf lines and WSGI module, a restart."""
     conf = configparser.RawConfigParser()
     conf.read_string(BLOCKS['keystone.conf'][1])
+    # "Your current list, plus totp": the release's own methods of the
+    # documented list (Keystone 30's), then totp.
+    listed = conf['auth']['methods'].split(',')
+    assert listed[-1] == 'totp'
+    conf['auth']['methods'] = ','.join(
+        venvs.auth_methods(path.venv, listed[:-1]) + ['totp'])
     for section in conf.sections():
         path.node.overrides.setdefault(section, {}).update(conf[section])
-    path.node.wsgi_module = documented_module('uwsgi')
+    path.node.wsgi_module = path.documented_wsgi('uwsgi')
     assert path.node.wsgi_module == 'keystone_totp_concat.wsgi:application'
     path.restart()
 
@@ -389,7 +441,7 @@ def roll_back_configuration(path):
     del auth['password'], auth['totp']
     auth['methods'] = ','.join(
         m for m in auth['methods'].split(',') if m != 'totp')
-    path.node.wsgi_module = documented_module('uwsgi-rollback')
+    path.node.wsgi_module = path.documented_wsgi(stock_block(path.series))
     path.restart()
 
 
