@@ -27,9 +27,10 @@ import pathlib
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import time
+
+import local_keystone  # tools/, put on sys.path by tests/conftest.py
 
 try:
     import ldap
@@ -101,18 +102,12 @@ def available():
     return None
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 class LdapServer:
     """One slapd process and its directory, rooted in ``workdir``."""
 
     def __init__(self, workdir):
         self.workdir = pathlib.Path(workdir).resolve()
-        self.port = _free_port()
+        self.port = local_keystone.free_port()
         self.url = 'ldap://127.0.0.1:%d' % self.port
         # Made here, kept in the config file of the temporary directory only.
         self.root_password = secrets.token_hex(16)

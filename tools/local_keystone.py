@@ -24,6 +24,7 @@ import argparse
 import configparser
 import os
 import pathlib
+import random
 import shutil
 import signal
 import socket
@@ -39,10 +40,37 @@ ADMIN_PASSWORD = 'admin-secret'
 REGION = 'RegionOne'
 
 
+# Ports for local servers come from below Linux's ephemeral range (32768 and
+# up), so that no client connection takes one between its pick and the
+# server's bind, in a block of their own for each pytest-xdist worker, so
+# that two workers never pick the same; a random start in the block keeps
+# two separate runs apart too.
+FIRST_PORT = 20000
+PORT_BLOCK = 1000
+_ports = None
+
+
+def _candidate_ports():
+    worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+    first = FIRST_PORT + PORT_BLOCK * int(worker.lstrip('gw') or 0)
+    start = random.randrange(PORT_BLOCK)
+    while True:
+        for offset in range(PORT_BLOCK):
+            yield first + (start + offset) % PORT_BLOCK
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on, never handed out twice here."""
+    global _ports
+    if _ports is None:
+        _ports = _candidate_ports()
+    for port in _ports:
+        with socket.socket() as s:
+            try:
+                s.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+            return port
 
 
 class LocalKeystone:
@@ -140,10 +168,13 @@ class LocalKeystone:
             shutil.copytree(other.workdir / name, target)
 
     def start(self, processes=2, timeout=60):
+        # A path is a WSGI script (keystone-wsgi-public before 2025.1).
+        wsgi = '--wsgi-file' if os.path.isabs(self.wsgi_module) else (
+            '--module')
         cmd = [
             str(BIN / 'uwsgi'),
             '--http-socket', '127.0.0.1:%d' % self.port,
-            '--module', self.wsgi_module,
+            wsgi, self.wsgi_module,
             '--home', str(self.home),
             '--master', '--processes', str(processes), '--threads', '1',
             '--lazy-apps', '--die-on-term', '--need-app',

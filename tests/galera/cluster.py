@@ -26,12 +26,13 @@ import pathlib
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 
 import sqlalchemy
+
+import local_keystone  # tools/, put on sys.path by tests/conftest.py
 
 PROVIDER = '/usr/lib/galera/libgalera_smm.so'
 USER, PASSWORD = 'ktc', 'ktc-galera'
@@ -42,17 +43,6 @@ PROVIDER_OPTIONS = ('evs.keepalive_period=PT1S;evs.inactive_check_period=PT1S;'
                     'evs.suspect_timeout=PT4S;evs.inactive_timeout=PT8S;'
                     'evs.install_timeout=PT8S;gcache.size=32M;'
                     'pc.recovery=false')
-
-
-def free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(('127.0.0.1', 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def missing_tools():
@@ -78,7 +68,8 @@ class Node:
         self.name = 'node%d' % (index + 1)
         self.dir = cluster.base / self.name
         self.datadir = self.dir / 'data'
-        self.port, self.gcomm, self.ist, self.sst = free_ports(4)
+        self.port, self.gcomm, self.ist, self.sst = (
+            local_keystone.free_port() for _ in range(4))
         self.socket = self.dir / 'mysqld.sock'
         self.error_log = self.dir / 'error.log'
         self.process = None
