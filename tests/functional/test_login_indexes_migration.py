@@ -21,12 +21,14 @@ and a login. On SQLite, MariaDB and PostgreSQL (KTC_TEST_DB).
 """
 
 import subprocess
+import threading
 
 import pytest
 import sqlalchemy as sa
 
 from keystone_totp_concat.db import keystone_indexes
 from keystone_totp_concat.db import migration
+from tests.totp_api import refused_login
 
 BEFORE = 'b6a8c0e2f417'  # the revision before the indexes
 HEAD = migration.head_revision()
@@ -108,6 +110,40 @@ def test_upgrade_of_a_cloud_in_use(keystone, cloud, restored):
     assert cloud.login_as(user, user.password).status_code == 401
     r = cloud.login_as(user, user.password + user.code())
     assert r.status_code == 201, r.text
+
+
+def test_logins_go_on_while_db_sync_adds_the_indexes(
+        keystone, cloud, restored):
+    """A rolling upgrade: the nodes serve logins while db_sync runs.
+
+    Every login answers as it would without the migration: the user
+    without 2FA gets a token, the enrolled one's password alone never does.
+    """
+    plain, enrolled = cloud.create_user(), cloud.create_user(devices=1)
+    drop(cloud, CREDENTIAL)
+    drop(cloud, PENDING)
+    stamp(cloud, BEFORE)
+    answers = {'plain': [], 'enrolled': []}
+    migrated = threading.Event()
+
+    def log_in():
+        while not migrated.is_set() or not answers['plain']:
+            answers['plain'].append(
+                cloud.login_as(plain, plain.password).status_code)
+            answers['enrolled'].append(
+                refused_login(cloud.login_as(enrolled, enrolled.password)))
+
+    logins = threading.Thread(target=log_in)
+    logins.start()
+    try:
+        manage(keystone, 'db_sync')
+    finally:
+        migrated.set()
+        logins.join()
+
+    assert_upgraded(cloud)
+    assert set(answers['plain']) == {201}
+    assert set(answers['enrolled']) == {True}
 
 
 @pytest.mark.parametrize('made', [(CREDENTIAL,), (CREDENTIAL, PENDING)],
