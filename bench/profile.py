@@ -86,7 +86,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--db', choices=sorted(databases.SERVERS), default='mysql')
     p.add_argument('--scenario',
-                   choices=('enrolled', 'wrong-code', 'unknown-user'),
+                   choices=('enrolled', 'wrong-code', 'unknown-user', 'plain',
+                            'stock-plain'),
                    default='enrolled')
     p.add_argument('--seconds', type=float, default=30)
     p.add_argument('--limit', type=int, default=200,
@@ -108,9 +109,12 @@ def main(argv=None):
             bench.create_users()
             make = {'enrolled': bench.enrolled_login,
                     'wrong-code': bench.wrong_code,
-                    'unknown-user': bench.stock_unknown_user}[args.scenario]
+                    'unknown-user': bench.stock_unknown_user,
+                    'plain': bench.cheap_plugin_login,
+                    'stock-plain': bench.cheap_stock_login}[args.scenario]
             # Keystone's cheapest refusal is the stock node's.
-            node = (bench.stock if args.scenario == 'unknown-user'
+            node = (bench.stock if args.scenario in ('unknown-user',
+                                                     'stock-plain')
                     else bench.plugin)
             for _ in range(WARMUP):
                 bench.timed(make)
