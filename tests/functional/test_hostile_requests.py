@@ -197,14 +197,23 @@ def test_an_error_before_the_policy_check_is_answered(cloud):
     database, which no API can do) makes the password change refuse in
     the package's hook, before Keystone's handler: that 401 used to trip
     Keystone's "enforcement has not been called" check and drop the
-    connection.
+    connection. The blob is put back after: the suite's other tests list
+    credentials, which Keystone decrypts one by one.
     """
     user = cloud.create_user(devices=1)
+    credential = user.credential_ids[0]
+    (blob,) = cloud.sql('SELECT encrypted_blob FROM credential '
+                        'WHERE id = :id', id=credential)[0]
     cloud.sql("UPDATE credential SET encrypted_blob = 'garbled' "
-              "WHERE id = :id", id=user.credential_ids[0])
-    r = send('POST', '%s/users/%s/password' % (cloud.url, user.id),
-             json={'user': {'password': 'new-' + user.password,
-                            'original_password': user.password + user.code()}})
+              "WHERE id = :id", id=credential)
+    try:
+        r = send('POST', '%s/users/%s/password' % (cloud.url, user.id),
+                 json={'user': {
+                     'password': 'new-' + user.password,
+                     'original_password': user.password + user.code()}})
+    finally:
+        cloud.sql('UPDATE credential SET encrypted_blob = :blob '
+                  'WHERE id = :id', blob=blob, id=credential)
     assert_error_shape('POST', r, status=401)
     assert_still_answering(cloud)
 
