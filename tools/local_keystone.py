@@ -60,7 +60,10 @@ def _candidate_ports():
 
 
 def free_port():
-    """A loopback port nobody listens on, never handed out twice here."""
+    """A loopback port nobody listens on.
+
+    Not handed out again by this process until its block has gone round.
+    """
     global _ports
     if _ports is None:
         _ports = _candidate_ports()
