@@ -34,6 +34,26 @@ def call(token, method, url, body=None, **kwargs):
                             **kwargs)
 
 
+def assert_type_change_refused(r):
+    """A token's PATCH of a credential's ``type``: who refuses it, and how.
+
+    The request guard validates a credential PATCH with Keystone's own
+    schema before any other hook. Keystone 30's takes only ``blob``, so the
+    change is Keystone's 400; on releases whose schema lets ``type``
+    through, the credential guard refuses a totp look-alike with its 403.
+    """
+    from keystone.credential import schema
+    update = getattr(schema, 'update_request_body', None)
+    allowed = update is None or 'type' in (
+        update['properties']['credential']['properties'])
+    if allowed:
+        assert r.status_code == 403, r.text
+        assert 'OS-TOTP' in r.json()['error']['message']
+    else:
+        assert r.status_code == 400, r.text
+        assert "'additionalProperties'" in r.json()['error']['message']
+
+
 def base(cloud, user, url=None):
     return '%s/users/%s/OS-TOTP' % (url or cloud.url, user.id)
 

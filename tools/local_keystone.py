@@ -100,6 +100,23 @@ class LocalKeystone:
         self.log_file = self.workdir / 'keystone.log'
         self.process = None
 
+    def log_offset(self):
+        """The log's size: log_since(it) reads only what came after."""
+        try:
+            return self.log_file.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def log_since(self, offset):
+        """The log written after log_offset() returned ``offset``.
+
+        Keystone writes a request's lines before it answers, so a test's
+        step finds all of its own lines here, and none of earlier steps.
+        """
+        with open(self.log_file, 'rb') as log:
+            log.seek(offset)
+            return log.read().decode('utf-8', errors='replace')
+
     def env(self):
         env = dict(os.environ)
         env['OS_KEYSTONE_CONFIG_FILES'] = str(self.conf_file)
