@@ -173,6 +173,10 @@ def options(parser, section):
 def test_stack_installs_configures_creates_tables_and_restarts(node):
     node.run(*STACK)
 
+    # The order is what is under test here: Keystone restarted before
+    # db_sync, or db_sync run on a half-written keystone.conf, serves logins
+    # without the plugin's tables (refused) or with the wrong options. The
+    # stubs record calls only; there is no Keystone to observe.
     assert node.actions() == [
         'setup_develop %s server' % ROOT,
         'keystone-totp-manage --config-file %s db_sync' % node.conf_file,

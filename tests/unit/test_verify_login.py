@@ -12,9 +12,11 @@
 
 """Where check_login looks the user up: inside its transaction or before.
 
-The transaction and the credential read are stand-ins that record the
-order of events; tests/functional/test_login_queries.py counts what the
-real one asks MariaDB, and every functional login runs through it.
+The transaction and the credential read are stand-ins that note what they
+saw: whether a transaction was open when the user was looked up, whose
+credentials were read, whether the transaction committed.
+tests/functional/test_login_queries.py counts what the real one asks
+MariaDB, and every functional login runs through it.
 """
 
 import keystone.conf
@@ -30,29 +32,39 @@ identity.register_opts(CONF)
 USER_ID = 'u1'
 
 
-@pytest.fixture
-def events(monkeypatch):
-    seen = []
+class Store:
+    """A stand-in transaction: open or not, what was read, committed."""
 
-    def transaction(read, write):
-        seen.append('begin')
-        write(None, read(None))
-        seen.append('commit')
+    def __init__(self):
+        self.open = False
+        self.read = []
+        self.committed = False
+        self.lookup_in_transaction = None
 
-    def read(session, user_id):
-        seen.append('read %s' % user_id)
+    def transaction(self, read, write):
+        self.open = True
+        try:
+            write(None, read(None))
+        finally:
+            self.open = False
+        self.committed = True
+
+    def credentials(self, session, user_id):
+        assert self.open, 'credentials read outside the transaction'
+        self.read.append(user_id)
         return credentials.Enrolment([], 0, [])
 
-    monkeypatch.setattr(db_api, 'login_transaction', transaction)
-    monkeypatch.setattr(credentials, 'read', read)
-    return seen
-
-
-def identify(events):
-    def lookup():
-        events.append('lookup')
+    def lookup(self):
+        self.lookup_in_transaction = self.open
         return USER_ID
-    return lookup
+
+
+@pytest.fixture
+def store(monkeypatch):
+    store = Store()
+    monkeypatch.setattr(db_api, 'login_transaction', store.transaction)
+    monkeypatch.setattr(credentials, 'read', store.credentials)
+    return store
 
 
 @pytest.fixture
@@ -63,22 +75,26 @@ def domain_drivers():
     CONF.clear_override('domain_specific_drivers_enabled', group='identity')
 
 
-def test_the_sql_driver_lookup_joins_the_transaction(events):
-    enrolment, verified = verify.check_login(identify(events), '123456')
-    assert events == ['begin', 'lookup', 'read u1', 'commit']
+def test_the_sql_driver_lookup_joins_the_transaction(store):
+    enrolment, verified = verify.check_login(store.lookup, '123456')
+    assert store.lookup_in_transaction is True
+    assert (store.read, store.committed) == ([USER_ID], True)
     assert not enrolment.enrolled and verified is verify.NOT_CHECKED
 
 
-def test_other_drivers_look_up_before_it(events, domain_drivers):
-    verify.check_login(identify(events), '123456')
-    assert events == ['lookup', 'begin', 'read u1', 'commit']
+def test_other_drivers_look_up_outside_it(store, domain_drivers):
+    """Their lookup may write (ID mappings, shadow users) on its own."""
+    enrolment, verified = verify.check_login(store.lookup, '123456')
+    assert store.lookup_in_transaction is False
+    assert (store.read, store.committed) == ([USER_ID], True)
+    assert not enrolment.enrolled and verified is verify.NOT_CHECKED
 
 
 class NoSuchUser(Exception):
     """Stands in for Keystone's Unauthorized, which needs its options."""
 
 
-def test_what_the_lookup_raises_is_raised_as_is(events):
+def test_what_the_lookup_raises_is_raised_as_is(store):
     refused = NoSuchUser()
 
     def lookup():
@@ -87,4 +103,5 @@ def test_what_the_lookup_raises_is_raised_as_is(events):
     with pytest.raises(NoSuchUser) as caught:
         verify.check_login(lookup, '123456')
     assert caught.value is refused
-    assert events == ['begin']
+    # No credentials read, nothing committed.
+    assert (store.read, store.committed) == ([], False)
