@@ -144,8 +144,8 @@ test-releases: venv
 
 # Side-by-side benchmark with stock Keystone (bench/), with 2 and 4 uwsgi
 # processes: about 25 minutes on two cores; writes bench/results/ and exits 1
-# when a target of issue 19 does not hold. Not part of CI: timings need a
-# quiet machine.
+# when a target (README.md, "The four targets") does not hold. Not part of
+# CI: timings need a quiet machine.
 BENCH_ARGS ?=
 bench: venv
 	$(BIN)/pip install --quiet -c constraints.txt -r bench/requirements.txt

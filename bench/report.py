@@ -14,7 +14,8 @@
 
 Everything a reader needs to judge the numbers goes into the files: the
 command, the machine, the settings, per-scenario medians and p95, the ratios
-to the stock baseline and whether each target of issue 8 holds.
+to the stock baseline and whether each target (README.md, "The four
+targets") holds.
 """
 
 import json

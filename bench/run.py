@@ -79,7 +79,7 @@ CPU_BLOCK = ('stock_password_cost4', 'plugin_plain_cost4',
 
 
 def has_totp_method():
-    """Whether this package provides the hardened ``totp`` method (issue 6)."""
+    """Whether this package provides the hardened ``totp`` method."""
     return bool(importlib.metadata.entry_points(
         group='keystone.auth.totp', name='totp_concat'))
 
@@ -320,7 +320,7 @@ class Bench:
                 'plugin: methods [password, totp]', self.native_plugin_login)
         else:
             self.notes.append(
-                'This package\'s totp method (issue 6) is not installed: '
+                'This package\'s totp method is not installed: '
                 'methods [password, totp] measured on the stock node only.')
         table['stock_password_cost4'] = (
             'stock: password, bcrypt cost 4', self.cheap_stock_login)

@@ -37,7 +37,10 @@ RECOVERY_EVENT = 'identity.OS-TOTP.recovery_code_used'
 
 
 def refuse(user_id, why, user_name=None):
-    """Log, notify, and return the seed's 401 for the caller to raise.
+    """Log, notify, and return the 401 for the caller to raise.
+
+    Keystone's AdditionalAuthRequired: "Additional authentications steps
+    required.", the answer a client takes as "a code is needed".
 
     ``user_name``, when the caller has it, saves Keystone a read of the
     user to name the event's initiator.

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``enable``, ``status`` and ``disable``: the seed's enrolment flow.
+"""``enable``, ``status`` and ``disable``: enrolment on a terminal.
 
 As on the web page, the secret is shown first and stored only once the user
 typed a code their app computed from it, so a badly scanned secret can never

@@ -166,7 +166,7 @@ def test_code_without_a_pending_enrolment(cloud, home):
 
 
 def test_enable_interactive_through_a_terminal(cloud, home, tmp_path):
-    """The seed's flow, typed at a terminal.
+    """Enrolment typed at a terminal.
 
     QR and key shown, a wrong code refused by Keystone, a right one stores
     the secret. The password is typed at the prompt.

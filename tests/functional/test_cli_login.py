@@ -90,7 +90,7 @@ def test_login_with_wrong_code_fails_in_one_line(cloud, tmp_path):
 def test_person_types_password_and_one_code_at_prompts(cloud, tmp_path):
     """v3passwordtotp asks for password and code once for two commands.
 
-    With the v3passwordtotp auth type (issue 4) a person answers the
+    With the v3passwordtotp auth type a person answers the
     password and passcode prompts once; two commands then need neither.
     """
     user = cloud.create_user(devices=1)

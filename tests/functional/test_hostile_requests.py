@@ -12,10 +12,11 @@
 
 """Every method, body and id on the routes this package serves or fronts.
 
-A request that ends before Keystone's policy check used to drop the
-connection (no answer at all): a deep body on GET or DELETE, an id the
-database cannot compare. Each request here must get an answer below 500,
-in Keystone's error shape, and the server must go on answering.
+A request that ends before Keystone's policy check (a deep body on GET or
+DELETE, an id the database cannot compare) must still get an answer:
+Keystone's "enforcement has not been called" check drops the connection
+otherwise. Each request here must get an answer below 500, in Keystone's
+error shape, and the server must go on answering.
 """
 
 import socket
@@ -195,10 +196,11 @@ def test_an_error_before_the_policy_check_is_answered(cloud):
 
     An unreadable totp credential (its encrypted blob garbled in the
     database, which no API can do) makes the password change refuse in
-    the package's hook, before Keystone's handler: that 401 used to trip
-    Keystone's "enforcement has not been called" check and drop the
-    connection. The blob is put back after: the suite's other tests list
-    credentials, which Keystone decrypts one by one.
+    the package's hook, before Keystone's handler: that 401 must get
+    through Keystone's "enforcement has not been called" check, which
+    drops the connection otherwise. The blob is put back after: the
+    suite's other tests list credentials, which Keystone decrypts one by
+    one.
     """
     user = cloud.create_user(devices=1)
     credential = user.credential_ids[0]

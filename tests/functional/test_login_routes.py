@@ -10,10 +10,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Two factors on every login route (issue 6).
+"""Two factors on every login route.
 
-Two factors on every login route (issue 6): Keystone's ``totp`` method,
-multi-method requests, MFA rules, receipts and tokens that record ``totp``.
+Keystone's ``totp`` method, multi-method requests, MFA rules, receipts and
+tokens that record ``totp``.
 """
 
 import json

@@ -84,7 +84,10 @@ def seed(galera_cluster, tmp_path_factory):
 
 def keystone_on(seed, tmp_path_factory, name, database, processes=2,
                 overrides=None):
-    """A started Keystone node of the seed's cloud on ``database``."""
+    """A started Keystone node of ``seed``'s cloud on ``database``.
+
+    ``seed`` is the node that set the cloud up (its keys and tables).
+    """
     server = local_keystone.LocalKeystone(
         tmp_path_factory.mktemp(name), local_keystone.free_port(),
         overrides=dict(OVERRIDES, **(overrides or {})))
