@@ -49,7 +49,7 @@ class TOTPConcatPassword(password.Password):
         # the password and the code in the right order.
         paired = TOTP_METHOD in auth_request.requested_methods()
         login = _Login(auth_payload, paired)
-        enrolment, verified = verify.check_login(login.identify, login.code,
+        enrolment, decision = verify.check_login(login.identify, login.code,
                                                  login.probe)
         user_info = login.user_info
         if not enrolment.enrolled and not paired:
@@ -57,7 +57,7 @@ class TOTPConcatPassword(password.Password):
                                         user_info.password)
 
         response = second_factor.login(user_info.user_ref, enrolment,
-                                       login.code, login.password, verified)
+                                       login.code, login.password, decision)
         if not paired and TOTP_METHOD in CONF.auth.methods:
             # The token says the second factor was verified, as if the
             # totp method had run: MFA rules and services can rely on it.

@@ -90,11 +90,11 @@ def require_code():
     def password_is_right():
         return password_probe.matches(user_id, original) is True
 
-    verified = verify.check_code(user_id, enrolment, code, password_is_right)
-    if verified is None:
+    decision = verify.check_code(user_id, enrolment, code, password_is_right)
+    if not decision.accepted:
         raise audit.refuse(user_id, second_factor.REFUSED)
     user['original_password'] = original
     if not password_is_right():
-        verify.password_refused(verified)
+        verify.password_refused(decision)
         return  # Keystone refuses (and counts) the wrong password.
-    second_factor.use_up(verified)
+    second_factor.use_up(decision)

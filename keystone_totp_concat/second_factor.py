@@ -81,31 +81,31 @@ class PasswordCheck:
         return self._result
 
 
-def login(user_ref, enrolment, code, password, verified=verify.NOT_CHECKED):
+def login(user_ref, enrolment, code, password, decision=verify.NOT_CHECKED):
     """Verify both factors and use the code up; Keystone's password answer.
 
     ``user_ref`` is the user Keystone resolved for the request (its
     ``UserAuthInfo.user_ref``). ``password`` is the request's PasswordCheck,
     or None when an auth receipt of the same user already proved the
-    password. ``verified`` is verify.check_login's answer for ``code``,
+    password. ``decision`` is verify.check_login's answer for ``code``,
     when the code was checked with the credentials' read.
     """
     user_id = user_ref['id']
     probe = password.probe if password is not None else None
-    if verified is verify.NOT_CHECKED:
-        verified = _check(user_id, enrolment, code, probe)
-    if verified is None:
+    if decision.outcome is verify.Outcome.NOT_CHECKED:
+        decision = _check(user_id, enrolment, code, probe)
+    if not decision.accepted:
         raise audit.refuse(user_id, REFUSED, user_ref['name'])
     try:
         answer = password.confirm() if password is not None else None
     except exception.Unauthorized:
-        verify.password_refused(verified)
+        verify.password_refused(decision)
         raise
     except Exception:
-        verify.release_use(verified)
+        verify.release_use(decision)
         raise
-    use_up(verified)
-    if isinstance(verified, verify.RecoveryVerified):
+    use_up(decision)
+    if decision.outcome is verify.Outcome.RECOVERY:
         _tell_recovery_code_used(user_id)
     return answer
 
@@ -116,8 +116,8 @@ def _check(user_id, enrolment, code, probe):
     return verify.check_code(user_id, enrolment, code, probe)
 
 
-def use_up(verified):
-    """Keep the code used by this request, unless the request fails.
+def use_up(decision):
+    """Keep the code accepted for this request used, unless it fails.
 
     A TOTP code was recorded by its check, so that no concurrent request
     can use it too; a recovery code is recorded now. Either is given back
@@ -125,13 +125,14 @@ def use_up(verified):
     failed password change). An auth receipt is not a failure: the code
     proved its factor in it.
     """
-    if isinstance(verified, verify.RecoveryVerified):
-        if not verify.record_use(verified):
+    verified = decision.proof
+    if decision.outcome is verify.Outcome.RECOVERY:
+        if not verify.use_recovery_code(verified):
             raise audit.refuse(verified.user_id, 'TOTP code already used')
     else:
         verify.settle(verified)
     flask.after_this_request(functools.partial(_give_back_if_failed,
-                                               verified))
+                                               decision))
 
 
 def _tell_recovery_code_used(user_id):
@@ -147,8 +148,8 @@ def _tell_recovery_code_used(user_id):
     flask.after_this_request(add_headers)
 
 
-def _give_back_if_failed(verified, response):
+def _give_back_if_failed(decision, response):
     if (response.status_code >= 400
             and authorization.AUTH_RECEIPT_HEADER not in response.headers):
-        verify.release_use(verified)
+        verify.release_use(decision)
     return response

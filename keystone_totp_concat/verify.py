@@ -29,8 +29,10 @@ the step back if the password is wrong.
 """
 
 import dataclasses
+import enum
 import functools
 import time
+import typing
 
 from keystone.common import password_hashing
 from oslo_log import log
@@ -75,6 +77,42 @@ class RecoveryVerified:
     used_at: int
 
 
+class Outcome(enum.Enum):
+    """What a check decided about a request's second factor."""
+
+    # check_login only: the user is not enrolled, or the code is not a TOTP
+    # code (a recovery code, or malformed); the caller checks it itself.
+    NOT_CHECKED = 'not checked'
+    # Wrong, malformed, replayed, throttled, or the store failed.
+    REFUSED = 'refused'
+    # A current code of a device, recorded as used (``proof``: a Verified).
+    TOTP = 'totp'
+    # An unused recovery code, not yet used up (``proof``: a
+    # RecoveryVerified; use_up records it).
+    RECOVERY = 'recovery'
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """A check's outcome and, when it accepted the code, what proves it."""
+
+    outcome: Outcome
+    proof: typing.Union[Verified, RecoveryVerified, None] = None
+
+    @property
+    def accepted(self):
+        return self.outcome in (Outcome.TOTP, Outcome.RECOVERY)
+
+
+NOT_CHECKED = Decision(Outcome.NOT_CHECKED)
+REFUSED = Decision(Outcome.REFUSED)
+
+
+def _totp_decision(verified):
+    """TOTP for a Verified, REFUSED for None."""
+    return REFUSED if verified is None else Decision(Outcome.TOTP, verified)
+
+
 def code_length():
     return CONF.totp_concat.code_length
 
@@ -103,23 +141,18 @@ def _store_failed(what, user_id, failure):
               {'what': what, 'user': user_id, 'err': failure})
 
 
-# check_login's answer for a code it did not check: the user is not
-# enrolled, or the code is not a TOTP code (a recovery code, or malformed).
-NOT_CHECKED = 'not checked'
-
-
 def check_login(identify, code, prove_password=None):
-    """``(enrolment, verified)``: the user's devices and a login's code.
+    """``(enrolment, decision)``: the user's devices and a login's code.
 
     ``identify()`` looks the request's user up and returns the user's id;
     whatever it raises is raised as is. The login's first transaction runs
     it (see _FirstCheck.read), reads the user's ``totp`` credentials and,
     when the user is enrolled and ``code`` is a TOTP code, uses or counts
     it as check_code does, in the same session: one transaction where
-    separate ones would take three. ``verified`` is check_code's answer, or
+    separate ones would take three. ``decision`` is check_code's answer, or
     NOT_CHECKED. When the credentials cannot be read this raises Keystone's
     Unauthorized (see credentials.refusal); when the code's record fails,
-    the code is refused (None).
+    the code is REFUSED.
     """
     now = time.time()
     first = _FirstCheck(identify, code, now,
@@ -141,11 +174,11 @@ def check_login(identify, code, prove_password=None):
         if first.attempt is None:
             raise credentials.refusal(user_id, failure)
         _store_failed('checking a code', user_id, failure)
-        return first.enrolment, None
+        return first.enrolment, REFUSED
     if first.attempt is None:
         return first.enrolment, NOT_CHECKED
-    return first.enrolment, _conclude(user_id, first.verified, first.attempt,
-                                      prove_password, now, slot)
+    return first.enrolment, _totp_decision(_conclude(
+        user_id, first.verified, first.attempt, prove_password, now, slot))
 
 
 def _lookup_in_transaction():
@@ -211,7 +244,7 @@ class _FirstCheck:
 
 def check_code(user_id, enrolment, code, prove_password=None,
                table=db_api.THROTTLE):
-    """Return a Verified when ``code`` may log the user in, else None.
+    """A TOTP Decision when ``code`` may log the user in, else REFUSED.
 
     ``prove_password`` is None when the caller already proved the password
     (an auth receipt, a token). Otherwise it is a callable that says whether
@@ -225,19 +258,21 @@ def check_code(user_id, enrolment, code, prove_password=None,
     Keystone, once per code.
 
     A right code's step is recorded as used at once, so that no concurrent
-    request can use it too. The caller then keeps it used: with settle, or
-    with password_refused when the password turns out wrong; or gives it
-    back with release_use when the request fails for another reason.
+    request can use it too. The caller then keeps it used: with settle (see
+    second_factor.use_up), or with password_refused when the password turns
+    out wrong; or gives it back with release_use when the request fails for
+    another reason.
     ``table`` is the throttle that counts the check: the login's, or the
     OS-TOTP API's proofs' (check_enrolled_code).
     """
     if not totp.is_well_formed(code, code_length()):
         # Not a guess at a code, so not counted by the throttle.
         LOG.info('Missing or malformed TOTP code for user %s.', user_id)
-        return None
+        return REFUSED
     now = time.time()
     verified, attempt = _candidate(user_id, enrolment, code, now, table)
-    return _conclude(user_id, verified, attempt, prove_password, now)
+    return _totp_decision(
+        _conclude(user_id, verified, attempt, prove_password, now))
 
 
 def _candidate(user_id, enrolment, code, now, table=db_api.THROTTLE):
@@ -282,7 +317,9 @@ def _conclude(user_id, verified, attempt, prove_password, now, slot=None):
 
 
 def check_recovery_code(user_id, code):
-    """A RecoveryVerified for an unused recovery code of the user, or None.
+    """A RECOVERY Decision for an unused recovery code of the user.
+
+    REFUSED for any other code.
 
     Not counted by the throttle, and accepted during a lockout: a recovery
     code has 60 random bits, so guessing one is hopeless however often it
@@ -299,11 +336,12 @@ def check_recovery_code(user_id, code):
                         db_recovery.unused_hash, user_id,
                         recovery.code_id(code))
     except StoreUnavailable:
-        return None
+        return REFUSED
     if stored is None or not password_hashing.check_password(code, stored):
         LOG.info('Invalid recovery code for user %s.', user_id)
-        return None
-    return RecoveryVerified(user_id, recovery.code_id(code), now)
+        return REFUSED
+    return Decision(Outcome.RECOVERY,
+                    RecoveryVerified(user_id, recovery.code_id(code), now))
 
 
 def _gate(user_id, attempt, prove_password, slot=None):
@@ -352,9 +390,9 @@ def check_new_secret_code(user_id, secret, code):
     records the step on the credential it creates (record_use).
     """
     enrolment = credentials.Enrolment([secret], 1, [None])
-    verified = check_code(user_id, enrolment, code,
+    decision = check_code(user_id, enrolment, code,
                           table=db_api.PROOF_THROTTLE)
-    return verified.step if verified is not None else None
+    return decision.proof.step if decision.accepted else None
 
 
 def check_enrolled_code(user_id, enrolment, code):
@@ -366,11 +404,12 @@ def check_enrolled_code(user_id, enrolment, code):
     lock its own proofs and never the user's logins; when accepted,
     recorded as used so it cannot log in afterwards.
     """
-    verified = check_code(user_id, enrolment, code,
+    decision = check_code(user_id, enrolment, code,
                           table=db_api.PROOF_THROTTLE)
-    if verified is not None:
-        settle(verified, db_api.PROOF_THROTTLE)
-    return verified
+    if not decision.accepted:
+        return None
+    settle(decision.proof, db_api.PROOF_THROTTLE)
+    return decision.proof
 
 
 def _count(user_id, now, unproved, session=None, table=db_api.THROTTLE):
@@ -417,13 +456,13 @@ def _decide(user_id, slot, verified, now):
 
 
 def settle(verified, table=db_api.THROTTLE):
-    """Keep a right code used: its request succeeded.
+    """Keep a right TOTP code (a Verified) used: its request succeeded.
 
     Forgets the user's failed checks in ``table``, when there are any (a
     second write only for such a user). A failure is logged: the failures
     then stay on record, which refuses more, never less.
     """
-    if not (isinstance(verified, Verified) and verified.history):
+    if not verified.history:
         return
     try:
         db_api.reset_throttle(verified.user_id, (table,))
@@ -433,8 +472,8 @@ def settle(verified, table=db_api.THROTTLE):
                     {'user': verified.user_id, 'err': type(e).__name__})
 
 
-def password_refused(verified):
-    """Keep a right code used although the password was wrong.
+def password_refused(decision):
+    """Keep an accepted code used although the password was wrong.
 
     Keystone's own check counted the wrong password (its lockout, an LDAP
     server's policy), as it would on stock Keystone; the code is not given
@@ -442,9 +481,10 @@ def password_refused(verified):
     password gets one guess per code. A recovery code, not used before the
     password was checked, is used now. A failure is logged.
     """
+    verified = decision.proof
     LOG.warning('A right second factor of user %s came with a wrong '
                 'password: the code is used up.', verified.user_id)
-    if isinstance(verified, RecoveryVerified):
+    if decision.outcome is Outcome.RECOVERY:
         try:
             db_recovery.use(verified.user_id, verified.code_id,
                             verified.used_at, forget_failures=False)
@@ -455,14 +495,15 @@ def password_refused(verified):
                          'err': type(e).__name__})
 
 
-def release_use(verified):
-    """Give a recorded code back when the request it came with failed.
+def release_use(decision):
+    """Give an accepted code back when the request it came with failed.
 
     Only if no later code of the device was used meanwhile; a failure is
     logged and leaves the code used, which refuses more, never less.
     """
+    verified = decision.proof
     try:
-        if isinstance(verified, RecoveryVerified):
+        if decision.outcome is Outcome.RECOVERY:
             db_recovery.give_back(verified.user_id, verified.code_id,
                                   verified.used_at)
         else:
@@ -474,21 +515,28 @@ def release_use(verified):
                     {'user': verified.user_id, 'err': type(e).__name__})
 
 
-def record_use(verified):
-    """Atomically mark a recovery code, or a new device's step, used.
+def use_recovery_code(verified):
+    """Atomically mark a recovery code (a RecoveryVerified) used.
 
     False if it already was. Exactly one of any number of concurrent calls
-    for the same step or recovery code, on any node, returns True. It also
-    resets the user's login throttle (a recovery code) or proof throttle (a
-    new device's confirm code). (check_code records a login code itself.)
+    for the same recovery code, on any node, returns True. It also resets
+    the user's login throttle.
     """
-    if isinstance(verified, RecoveryVerified):
-        try:
-            return _store('using a recovery code', verified.user_id,
-                          db_recovery.use, verified.user_id,
-                          verified.code_id, verified.used_at)
-        except StoreUnavailable:
-            return False
+    try:
+        return _store('using a recovery code', verified.user_id,
+                      db_recovery.use, verified.user_id,
+                      verified.code_id, verified.used_at)
+    except StoreUnavailable:
+        return False
+
+
+def record_use(verified):
+    """Atomically mark a new device's step (a Verified) used.
+
+    False if it already was. Exactly one of any number of concurrent calls
+    for the same step, on any node, returns True. It also resets the user's
+    proof throttle. (check_code records a login code itself.)
+    """
     try:
         outcome = _store('recording a used code', verified.user_id,
                          db_api.record_use, verified.user_id,

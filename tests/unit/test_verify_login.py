@@ -76,18 +76,20 @@ def domain_drivers():
 
 
 def test_the_sql_driver_lookup_joins_the_transaction(store):
-    enrolment, verified = verify.check_login(store.lookup, '123456')
+    enrolment, decision = verify.check_login(store.lookup, '123456')
     assert store.lookup_in_transaction is True
     assert (store.read, store.committed) == ([USER_ID], True)
-    assert not enrolment.enrolled and verified is verify.NOT_CHECKED
+    assert not enrolment.enrolled
+    assert decision.outcome is verify.Outcome.NOT_CHECKED
 
 
 def test_other_drivers_look_up_outside_it(store, domain_drivers):
     """Their lookup may write (ID mappings, shadow users) on its own."""
-    enrolment, verified = verify.check_login(store.lookup, '123456')
+    enrolment, decision = verify.check_login(store.lookup, '123456')
     assert store.lookup_in_transaction is False
     assert (store.read, store.committed) == ([USER_ID], True)
-    assert not enrolment.enrolled and verified is verify.NOT_CHECKED
+    assert not enrolment.enrolled
+    assert decision.outcome is verify.Outcome.NOT_CHECKED
 
 
 class NoSuchUser(Exception):
