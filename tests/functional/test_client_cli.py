@@ -71,7 +71,7 @@ def issued(result):
 
 
 def assert_two_factor_error(result, user):
-    assert result.returncode != 0
+    assert result.returncode == 1, result.stderr
     assert TWO_FACTOR in result.stderr
     assert 'Traceback' not in result.stderr
     assert user.password not in result.stderr + result.stdout
@@ -103,7 +103,7 @@ def test_wrong_password_is_not_reported_as_two_factor(cloud, osc):
     user = cloud.create_user(devices=1)
     result = osc(user, 'token', 'issue', OS_PASSCODE=user.code(),
                  OS_PASSWORD='not-' + user.password)
-    assert result.returncode != 0
+    assert result.returncode == 1, result.stderr
     assert 'The request you have made requires authentication' in result.stderr
     assert TWO_FACTOR not in result.stderr
 
@@ -172,7 +172,7 @@ def test_totp_secret_computes_the_code(cloud, osc):
 def test_invalid_totp_secret_is_a_one_line_error(cloud, osc):
     user = cloud.create_user(devices=1)
     result = osc(user, 'token', 'issue', OS_TOTP_SECRET='not base32!')
-    assert result.returncode != 0
+    assert result.returncode == 1, result.stderr
     assert 'Invalid totp-secret' in result.stderr
     assert 'not base32!' not in result.stderr
     assert 'Traceback' not in result.stderr

@@ -213,5 +213,5 @@ def test_openstack_cli_v3multifactor(cloud, tmp_path):
     result = subprocess.run(
         [str(local_keystone.BIN / 'openstack'), 'token', 'issue'], env=env,
         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert result.returncode != 0
+    assert result.returncode == 1, result.stderr
     assert 'Traceback' not in result.stderr

@@ -81,7 +81,7 @@ def test_db_sync_after_a_partial_drop_completes_the_schema(tmp_path, url):
 def test_a_table_of_another_shape_is_refused_in_one_line(tmp_path, url):
     sql(url, 'CREATE TABLE totp_concat_device (credential_id VARCHAR(64))')
     result = manage(tmp_path, url, 'db_sync')
-    assert result.returncode != 0
+    assert result.returncode == 1, result.stderr
     # The last line: Python's own warnings (eventlet's deprecation) come
     # before it.
     assert result.stderr.strip().splitlines()[-1:] == [
@@ -95,7 +95,7 @@ def test_a_database_error_names_its_cause_without_the_password(tmp_path):
     """Nothing listens on port 9: the driver's own message is shown."""
     url = 'mysql+pymysql://keystone:s3cret-pw@127.0.0.1:9/keystone'
     result = manage(tmp_path, url, 'db_version')
-    assert result.returncode != 0
+    assert result.returncode == 1, result.stderr
     lines = [x for x in result.stderr.strip().splitlines()
              if x.startswith('keystone-totp-manage')]
     assert len(lines) == 1, result.stderr
