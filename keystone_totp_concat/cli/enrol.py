@@ -17,6 +17,10 @@ typed a code their app computed from it, so a badly scanned secret can never
 lock anyone out. Keystone does it (the OS-TOTP API): it makes the secret,
 keeps it pending, checks the code with its window and throttle, and stores
 the device; the code typed here is then used up.
+
+The public helpers (with_proof, show_enrolment, confirm, refused) are the
+flow ``openstack two factor`` runs too (keystone_totp_concat.osc), so both
+commands ask, show and refuse alike.
 """
 
 import os
