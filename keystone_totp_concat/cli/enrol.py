@@ -17,6 +17,10 @@ typed a code their app computed from it, so a badly scanned secret can never
 lock anyone out. Keystone does it (the OS-TOTP API): it makes the secret,
 keeps it pending, checks the code with its window and throttle, and stores
 the device; the code typed here is then used up.
+
+The public helpers (with_proof, show_enrolment, confirm, refused) are the
+flow ``openstack two factor`` runs too (keystone_totp_concat.osc), so both
+commands ask, show and refuse alike.
 """
 
 import os
@@ -27,6 +31,7 @@ from keystone_totp_concat.cli import errors
 from keystone_totp_concat.cli import identity
 from keystone_totp_concat.cli import output
 from keystone_totp_concat.cli import qr
+from keystone_totp_concat.client import os_totp
 
 CODE_TRIES = 3
 DEFAULT_ISSUER = 'OpenStack'
@@ -64,22 +69,18 @@ def _typed(code):
     return ''.join((code or '').split())
 
 
-def _refused(exc, code=errors.ERROR):
-    """A CLIError for an APIError: policy refusals say so."""
-    if exc.status == 403 and 'not authorized' in exc.message:
+def refused(exc, code=errors.ERROR):
+    """A CLIError for an os_totp.APIError: policy refusals say so."""
+    if isinstance(exc, os_totp.Forbidden) and exc.kind is None:
         return errors.CLIError(NOT_ALLOWED % exc.message)
-    if exc.status == 404 and 'resource could not be found' in exc.message:
+    if isinstance(exc, os_totp.NotServed):
         return errors.CLIError(
             'Keystone does not serve the OS-TOTP API (it must run '
             'keystone_totp_concat.wsgi:application): %s' % exc.message)
     return errors.CLIError(exc.message, code)
 
 
-def _needs_proof(exc):
-    return exc.status == 403 and '"passcode"' in exc.message
-
-
-def _with_proof(out, args, call):
+def with_proof(out, args, call):
     """Run ``call(passcode)``, with a current code if Keystone wants one.
 
     Keystone wants one when the token is not a fresh password+code login:
@@ -87,10 +88,10 @@ def _with_proof(out, args, call):
     """
     try:
         return call(None)
-    except identity.APIError as exc:
-        if not _needs_proof(exc):
-            raise _refused(exc) from None
+    except os_totp.ProofRequired as exc:
         proof = exc
+    except os_totp.APIError as exc:
+        raise refused(exc) from None
     if args.current_code is not None:
         codes = [args.current_code]
     else:
@@ -106,15 +107,14 @@ def _with_proof(out, args, call):
                 break
         try:
             return call(_typed(codes[attempt]))
-        except identity.APIError as exc:
-            if exc.status == 400 or 'not accepted' in exc.message:
-                proof = exc
-                if args.current_code is not None:
-                    break
-                out.say('That code was not accepted. Try the next code the '
-                        'app shows.')
-                continue
-            raise _refused(exc) from None
+        except (os_totp.BadRequest, os_totp.CodeNotAccepted) as exc:
+            proof = exc
+            if args.current_code is not None:
+                break
+            out.say('That code was not accepted. Try the next code the '
+                    'app shows.')
+        except os_totp.APIError as exc:
+            raise refused(exc) from None
     raise errors.CLIError(
         'No valid current code: %s' % proof.message, errors.CODE_INVALID)
 
@@ -123,7 +123,7 @@ def _issuer(args):
     return args.issuer or os.environ.get(ISSUER_ENV)
 
 
-def _uri(enrolment, args):
+def enrolment_uri(enrolment, args):
     """The server's otpauth:// URI, or one with --issuer's name."""
     issuer = _issuer(args)
     if not issuer:
@@ -134,7 +134,7 @@ def _uri(enrolment, args):
     ).provisioning_uri(name=enrolment['account'], issuer_name=issuer)
 
 
-def _show(out, target, enrolment, uri):
+def show_enrolment(out, target, enrolment, uri):
     secret = enrolment['secret']
     out.say('Scan this QR code with your authenticator app for %s:'
             % target.account)
@@ -153,8 +153,11 @@ def _show(out, target, enrolment, uri):
             'at %s).' % enrolment['expires_at'])
 
 
-def _confirm(conn, out, target, digits, code=None):
-    """Confirm the pending enrolment: ``code``, or up to three typed."""
+def confirm(api, out, target, digits, code=None):
+    """Confirm the pending enrolment: ``code``, or up to three typed.
+
+    ``api`` is an os_totp.Client, or identity.TOTP.
+    """
     for attempt in range(1, CODE_TRIES + 1):
         if code is None:
             try:
@@ -164,16 +167,15 @@ def _confirm(conn, out, target, digits, code=None):
         else:
             typed = code
         try:
-            return identity.confirm(conn, target.id, _typed(typed))
-        except identity.APIError as exc:
-            if exc.status == 404 or (exc.status == 403
-                                     and 'not accepted' not in exc.message):
-                raise _refused(exc) from None
+            return api.confirm(target.id, _typed(typed))
+        except (os_totp.BadRequest, os_totp.CodeNotAccepted) as exc:
             if code is not None:
                 raise errors.CLIError(
                     'The code was not accepted; nothing was stored and Two '
                     'Factor Authentication stays as it was (%s)'
                     % exc.message, errors.CODE_INVALID) from None
+        except os_totp.APIError as exc:
+            raise refused(exc) from None
         if attempt < CODE_TRIES:
             out.say('That code does not match (is the phone\'s clock '
                     'right?). Try the next code the app shows.')
@@ -182,7 +184,7 @@ def _confirm(conn, out, target, digits, code=None):
         'Authentication stays as it was.', errors.CODE_INVALID)
 
 
-def _recovery_text(codes):
+def recovery_text(codes):
     return ('Recovery codes (shown only now; store them somewhere safe, '
             'apart from the phone). Each logs you in once in place of a '
             'code, typed after the password as shown, dashes included:\n'
@@ -201,7 +203,7 @@ def _enabled(out, target, devices, answer):
             % (target.account, _devices(devices)))
     if codes:
         data['recovery_codes'] = codes
-        text += '\n\n' + _recovery_text(codes)
+        text += '\n\n' + recovery_text(codes)
     out.result(data, text)
     return errors.OK
 
@@ -216,26 +218,27 @@ def enable(args, connect):
         qr.qr_file_kind(args.qr_file)
     conn = connect()
     target = _target(conn, args)
+    api = identity.TOTP(conn)
     try:
-        state = identity.status(conn, target.id)
-    except identity.APIError as exc:
-        raise _refused(exc) from None
+        state = api.status(target.id)
+    except os_totp.APIError as exc:
+        raise refused(exc) from None
     existing = len(state['devices'])
     if args.code is not None:
         if state['pending_enrolment'] is None:
             raise errors.CLIError(
                 'No pending enrolment for %s (none begun, or it expired): '
                 'run keystone-totp enable.' % target.account)
-        answer = _confirm(conn, out, target, None, args.code)
+        answer = confirm(api, out, target, None, args.code)
         return _enabled(out, target, existing + 1, answer)
     if existing and not args.add_device:
         raise errors.CLIError(
             'Two Factor Authentication is already enabled for %s (%s); use '
             '--add-device to add another device, or disable it first.'
             % (target.account, _devices(existing)), errors.STATE)
-    enrolment = _with_proof(out, args, lambda passcode: identity.begin(
-        conn, target.id, args.label, passcode))
-    uri = _uri(enrolment, args)
+    enrolment = with_proof(out, args, lambda passcode: api.begin(
+        target.id, args.label, passcode))
+    uri = enrolment_uri(enrolment, args)
     if args.qr_file:
         qr.save(uri, args.qr_file)
     if args.no_confirm:
@@ -249,11 +252,11 @@ def enable(args, connect):
             % (target.account, qr.grouped(enrolment['secret']), uri,
                enrolment['expires_at'])))
         return errors.OK
-    _show(out, target, enrolment, uri)
+    show_enrolment(out, target, enrolment, uri)
     if args.qr_file:
         out.say('The QR code is also in %s (readable only by you; '
                 'delete it once scanned).' % args.qr_file)
-    answer = _confirm(conn, out, target, enrolment['digits'])
+    answer = confirm(api, out, target, enrolment['digits'])
     return _enabled(out, target, existing + 1, answer)
 
 
@@ -261,10 +264,11 @@ def status(args, connect):
     out = output.Output(args.format)
     conn = connect()
     target = _target(conn, args)
+    api = identity.TOTP(conn)
     try:
-        state = identity.status(conn, target.id)
-    except identity.APIError as exc:
-        raise _refused(exc) from None
+        state = api.status(target.id)
+    except os_totp.APIError as exc:
+        raise refused(exc) from None
     devices = state['devices']
     if devices:
         lines = ['Two Factor Authentication is on for %s (%s).' % (
@@ -285,10 +289,11 @@ def disable(args, connect):
     out = output.Output(args.format)
     conn = connect()
     target = _target(conn, args)
+    api = identity.TOTP(conn)
     try:
-        state = identity.status(conn, target.id)
-    except identity.APIError as exc:
-        raise _refused(exc) from None
+        state = api.status(target.id)
+    except os_totp.APIError as exc:
+        raise refused(exc) from None
     ids = [d['id'] for d in state['devices']]
     if not ids:
         raise errors.CLIError(
@@ -310,8 +315,12 @@ def disable(args, connect):
             answer = ''
         if answer.lower() not in ('y', 'yes'):
             raise errors.CLIError('Cancelled; nothing was removed.')
-    _with_proof(out, args, lambda passcode: identity.remove(
-        conn, target.id, args.device, passcode))
+    if args.device is None:
+        with_proof(out, args, lambda passcode: api.disable(
+            target.id, passcode))
+    else:
+        with_proof(out, args, lambda passcode: api.remove_device(
+            target.id, args.device, passcode))
     left = len(ids) - removing
     data = dict(_summary(target, {'devices': []}), removed=removing,
                 enabled=left > 0, devices=left)
@@ -331,15 +340,16 @@ def recovery_codes(args, connect):
     out = output.Output(args.format)
     conn = connect()
     target = _target(conn, args)
+    api = identity.TOTP(conn)
     if args.revoke:
-        _with_proof(out, args, lambda passcode: identity.revoke_recovery_codes(
-            conn, target.id, passcode))
+        with_proof(out, args, lambda passcode: api.revoke_recovery_codes(
+            target.id, passcode))
         out.result({'user_id': target.id, 'recovery_codes_left': 0},
                    'The recovery codes of %s are revoked.' % target.account)
         return errors.OK
-    answer = _with_proof(out, args, lambda passcode: (
-        identity.new_recovery_codes(conn, target.id, passcode)))
+    answer = with_proof(out, args, lambda passcode: (
+        api.new_recovery_codes(target.id, passcode)))
     out.result({'user_id': target.id, 'recovery_codes': answer['codes']},
                'New recovery codes for %s; the old ones no longer work.\n%s'
-               % (target.account, _recovery_text(answer['codes'])))
+               % (target.account, recovery_text(answer['codes'])))
     return errors.OK

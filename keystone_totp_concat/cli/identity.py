@@ -10,7 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The Identity API calls the commands need: users and the OS-TOTP API.
+"""The Identity API calls the commands need: users, and the OS-TOTP API
+through keystone_totp_concat.client.os_totp.
 
 The server makes the secret, checks the code and stores the device
 (``/v3/users/{user_id}/OS-TOTP``, doc/api.md); the command never writes a
@@ -20,7 +21,9 @@ credential itself and never reads a secret back.
 import dataclasses
 import urllib.parse
 
+from keystone_totp_concat.cli import auth
 from keystone_totp_concat.cli import errors
+from keystone_totp_concat.client import os_totp
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,83 +93,27 @@ def find_user(conn, name_or_id, domain=None):
     return Target(ref['id'], ref['name'], _domain_name(conn, ref['domain_id']))
 
 
-class APIError(Exception):
-    """A refusal of the OS-TOTP API: status code and Keystone's message."""
+class TOTP:
+    """The OS-TOTP client on a command's connection.
 
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def _totp(conn, method, user_id, path='', body=None):
-    """One OS-TOTP API call: the answer's JSON (None for 204).
-
-    APIError for a 4xx. Bodies may hold a secret or a code: never logged
-    (Connection.request).
+    The refusals commands handle stay os_totp exceptions; what no command
+    can handle (no answer, a 401, a Keystone failure) becomes a CLIError.
     """
-    url = '/users/%s/OS-TOTP%s' % (urllib.parse.quote(user_id, safe=''),
-                                   path)
-    kwargs = {'raise_exc': False}
-    if body is not None:
-        kwargs['json'] = body
-    resp = conn.request(method, url, **kwargs)
-    if resp.status_code < 300:
-        return resp.json() if resp.content else None
-    try:
-        message = resp.json()['error']['message']
-    except (ValueError, KeyError, TypeError):
-        message = 'HTTP %d' % resp.status_code
-    if resp.status_code == 401 or resp.status_code >= 500:
-        raise errors.CLIError('Keystone error: %s (HTTP %d)' % (
-            message, resp.status_code))
-    raise APIError(resp.status_code, message)
 
+    def __init__(self, conn):
+        self._auth_url = conn.auth_url
+        self._client = os_totp.Client(conn.session,
+                                      endpoint_override=conn.identity_url)
 
-def status(conn, user_id):
-    """The user's 2FA: enabled, devices (no secret), pending enrolment."""
-    return _totp(conn, 'GET', user_id)['totp']
+    def __getattr__(self, name):
+        call = getattr(self._client, name)
 
-
-def begin(conn, user_id, label=None, passcode=None):
-    """A new pending enrolment: the server's secret, shown this once."""
-    member = {}
-    if label is not None:
-        member['label'] = label
-    if passcode is not None:
-        member['passcode'] = passcode
-    return _totp(conn, 'POST', user_id, '/enrolment',
-                 {'enrolment': member})['enrolment']
-
-
-def confirm(conn, user_id, passcode):
-    """Confirm the pending enrolment with a code of its secret.
-
-    The answer's ``device``, and ``recovery_codes`` when this turned 2FA on
-    (shown this once).
-    """
-    return _totp(conn, 'POST', user_id, '/devices',
-                 {'device': {'passcode': passcode}})
-
-
-def new_recovery_codes(conn, user_id, passcode=None):
-    """A new set of recovery codes (the old one stops working)."""
-    body = {'recovery_codes': {'passcode': passcode}} if passcode else None
-    return _totp(conn, 'POST', user_id, '/recovery_codes',
-                 body)['recovery_codes']
-
-
-def revoke_recovery_codes(conn, user_id, passcode=None):
-    body = {'recovery_codes': {'passcode': passcode}} if passcode else None
-    return _totp(conn, 'DELETE', user_id, '/recovery_codes', body)
-
-
-def remove(conn, user_id, device_id=None, passcode=None):
-    """Remove one device, or (no ``device_id``) turn 2FA off."""
-    if device_id is None:
-        key, path = 'totp', ''
-    else:
-        key = 'device'
-        path = '/devices/%s' % urllib.parse.quote(device_id, safe='')
-    body = {key: {'passcode': passcode}} if passcode is not None else None
-    return _totp(conn, 'DELETE', user_id, path, body)
+        def translated(*args, **kwargs):
+            try:
+                return call(*args, **kwargs)
+            except os_totp.Unavailable as exc:
+                raise auth.translate(exc.__cause__, self._auth_url) from exc
+            except (os_totp.Unauthorized, os_totp.ServerError) as exc:
+                raise errors.CLIError('Keystone error: %s (HTTP %d)' % (
+                    exc.message, exc.status)) from exc
+        return translated

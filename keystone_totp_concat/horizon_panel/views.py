@@ -27,6 +27,7 @@ from horizon import tables as horizon_tables
 from horizon.utils import filters as horizon_filters
 import segno
 
+from keystone_totp_concat.client import os_totp
 from keystone_totp_concat.horizon_panel import api
 from keystone_totp_concat.horizon_panel import forms
 from keystone_totp_concat.horizon_panel import tables
@@ -98,7 +99,7 @@ class IndexView(horizon_tables.DataTableView):
         self.status = None
         try:
             self.status = api.Client(self.request).status()
-        except api.APIError as exc:
+        except os_totp.APIError as exc:
             messages.error(self.request, _(
                 'Unable to read the Two Factor Authentication status: '
                 '%s') % exc.message)
@@ -175,9 +176,9 @@ class EnableView(_FormPage):
         try:
             adding = client.status()['enabled']
             enrolment = client.begin()
-        except api.ProofRequired:
+        except os_totp.ProofRequired:
             return self.proof_page(ActionFormFactory.proof())
-        except api.APIError as exc:
+        except os_totp.APIError as exc:
             messages.error(request, _('Unable to begin the enrolment: %s')
                            % exc.message)
             return shortcuts.redirect(_index_url())
@@ -199,11 +200,11 @@ class EnableView(_FormPage):
             return self.proof_page(form)
         client = api.Client(request)
         try:
-            enrolment = client.begin(code=form.code)
-        except api.CodeRefused:
+            enrolment = client.begin(passcode=form.code)
+        except os_totp.CodeNotAccepted:
             form.add_error(None, refused_message())
             return self.proof_page(form)
-        except api.APIError as exc:
+        except os_totp.APIError as exc:
             form.add_error(None, exc.message)
             return self.proof_page(form)
         return self.confirm_page(
@@ -227,9 +228,10 @@ class EnableView(_FormPage):
             return self.confirm_page(form, enrolment, adding)
         client = api.Client(request)
         try:
-            answer = client.confirm(form.cleaned_data[forms.CODE_FIELD],
-                                    label=form.cleaned_data.get('label'))
-        except api.CodeRefused:
+            answer = client.confirm(
+                form.cleaned_data[forms.CODE_FIELD],
+                label=form.cleaned_data.get('label') or None)
+        except os_totp.CodeNotAccepted:
             form.add_error(None, _(
                 'The code was not accepted, so nothing was stored: the '
                 'secret is still the same and Two Factor Authentication '
@@ -237,13 +239,13 @@ class EnableView(_FormPage):
                 'that the clock of the device is right, wait for the next '
                 'code and type it.'))
             return self.confirm_page(form, enrolment, adding)
-        except (api.NotFound, api.ProofRequired):
+        except (os_totp.NotFound, os_totp.ProofRequired):
             messages.error(request, _(
                 'This enrolment expired or was replaced (it waits 10 '
                 'minutes by default): nothing was stored. Begin again and '
                 'scan the new QR code.'))
             return shortcuts.redirect(_index_url())
-        except api.APIError as exc:
+        except os_totp.APIError as exc:
             form.add_error(None, exc.message)
             return self.confirm_page(form, enrolment, adding)
         device = answer.get('device') or {}
@@ -318,12 +320,12 @@ class _ProvedAction(_FormPage):
             return self.render(form, **self.extra(**kwargs))
         try:
             result = self.act(api.Client(request), form.code, **kwargs)
-        except api.ProofRequired:
+        except os_totp.ProofRequired:
             form.add_code_field()
             form.add_error(None, proof_message())
-        except api.CodeRefused:
+        except os_totp.CodeNotAccepted:
             form.add_error(None, refused_message())
-        except api.APIError as exc:
+        except os_totp.APIError as exc:
             form.add_error(None, exc.message)
         else:
             return self.done(result, **kwargs)
@@ -343,7 +345,7 @@ class RemoveDeviceView(_ProvedAction):
             for ref in api.Client(self.request).status().get('devices', []):
                 if ref['id'] == device_id:
                     label = ref.get('label') or device_id
-        except api.APIError:
+        except os_totp.APIError:
             pass
         return {'description': _(
             'Remove the device "%(label)s": its codes will no longer log '
@@ -351,7 +353,7 @@ class RemoveDeviceView(_ProvedAction):
             'is turned off.') % {'label': label}}
 
     def act(self, client, code, device_id):
-        client.remove_device(device_id, code=code)
+        client.remove_device(device_id, passcode=code)
 
 
 class DisableView(_ProvedAction):
@@ -367,7 +369,7 @@ class DisableView(_ProvedAction):
                     'at any time, with a new QR code.')
 
     def act(self, client, code):
-        client.disable(code=code)
+        client.disable(passcode=code)
 
 
 class RecoveryCodesView(_ProvedAction):
@@ -380,7 +382,7 @@ class RecoveryCodesView(_ProvedAction):
                     'if you lose your device.')
 
     def act(self, client, code):
-        return client.new_recovery_codes(code=code)
+        return client.new_recovery_codes(passcode=code)
 
     def done(self, result):
         return _no_store(shortcuts.render(
@@ -415,7 +417,7 @@ class ResetView(_FormPage):
         user = self._user(user_id)
         try:
             status = api.Client(self.request, user_id=user_id).status()
-        except api.APIError as exc:
+        except os_totp.APIError as exc:
             messages.error(self.request, _(
                 'Unable to read the Two Factor Authentication status of the '
                 'user: %s') % exc.message)
@@ -435,12 +437,12 @@ class ResetView(_FormPage):
             return self.revoke_recovery_codes(client, user)
         try:
             client.disable()
-        except api.NotFound:
+        except os_totp.NotFound:
             messages.info(request, _(
                 'Two Factor Authentication was already off for user '
                 '"%s".') % user.name)
             return shortcuts.redirect(reverse(USERS_INDEX))
-        except api.APIError as exc:
+        except os_totp.APIError as exc:
             messages.error(request, _(
                 'Unable to reset Two Factor Authentication: %s')
                 % exc.message)
@@ -455,7 +457,7 @@ class ResetView(_FormPage):
         """Only the recovery codes (a set that may have been seen)."""
         try:
             client.revoke_recovery_codes()
-        except api.APIError as exc:
+        except os_totp.APIError as exc:
             messages.error(self.request, _(
                 'Unable to revoke the recovery codes: %s') % exc.message)
         else:

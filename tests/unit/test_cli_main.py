@@ -185,12 +185,12 @@ def test_debug_adds_a_traceback(no_cloud, capsys):
 
 
 def test_a_keystone_without_the_api_is_named():
-    from keystone_totp_concat.cli import identity
-    failure = enrol._refused(identity.APIError(
+    from keystone_totp_concat.client import os_totp
+    failure = enrol.refused(os_totp.NotServed(
         404, 'The resource could not be found.'))
     assert 'does not serve the OS-TOTP API' in failure.message
     assert failure.exit_code == errors.ERROR
-    policy = enrol._refused(identity.APIError(
+    policy = enrol.refused(os_totp.Forbidden(
         403, 'You are not authorized to perform the requested action: '
         'identity:get_totp_status.'))
     assert policy.message.startswith('Not allowed: ')

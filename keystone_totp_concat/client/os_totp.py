@@ -1,0 +1,286 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Client of the OS-TOTP API (``/v3/users/{user_id}/OS-TOTP``, doc/api.md).
+
+One method per API call over a keystoneauth1 session, and one exception
+class per refusal, so the ``keystone-totp`` CLI, the ``openstack two
+factor`` commands and the Horizon panel share the wire format and the way
+errors are told apart. Request and answer bodies hold codes, secrets and
+recovery codes: the session never logs them.
+
+Nothing here imports Keystone, Horizon or a command line.
+"""
+
+import urllib.parse
+
+from keystoneauth1 import adapter
+from keystoneauth1 import exceptions as ksa_exc
+from keystoneauth1 import plugin
+
+
+class APIError(Exception):
+    """An answer of Keystone that is not a success.
+
+    ``status`` is None when Keystone did not answer; ``kind`` the server's
+    machine-readable kind, or the one deduced for servers without it.
+    """
+
+    kind = None
+
+    def __init__(self, status, message, kind=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        if kind is not None:
+            self.kind = kind
+
+
+class Unavailable(APIError):
+    """No answer: Keystone unreachable, TLS, or the session's own auth.
+
+    The keystoneauth1 exception is the ``__cause__``.
+    """
+
+
+class NotServed(APIError):
+    """Keystone runs without the OS-TOTP API (not its WSGI application)."""
+
+
+class BadRequest(APIError):
+    """400: a malformed body, e.g. a passcode of the wrong length."""
+
+    kind = 'bad_request'
+
+
+class Unauthorized(APIError):
+    """401: the token is missing, expired or revoked."""
+
+
+class Forbidden(APIError):
+    """403 without an OS-TOTP kind: Keystone's policy refused the call."""
+
+
+class ProofRequired(Forbidden):
+    """403: the token is no proof of the second factor; send a code."""
+
+    kind = 'proof_required'
+
+
+class CodeNotAccepted(Forbidden):
+    """403: the code is wrong, already used, or the checks are locked."""
+
+    kind = 'code_not_accepted'
+
+
+class LockedOut(CodeNotAccepted):
+    """403: too many wrong codes; the user's code checks are locked."""
+
+    kind = 'locked_out'
+
+
+class NotFound(APIError):
+    """404 without an OS-TOTP kind: no such user."""
+
+
+class NoPendingEnrolment(NotFound):
+    """404: nothing to confirm (expired, confirmed, replaced, never begun)."""
+
+    kind = 'no_pending_enrolment'
+
+
+class NotEnrolled(NotFound):
+    """404: Two Factor Authentication is not on for the user."""
+
+    kind = 'not_enrolled'
+
+
+class DeviceNotFound(NotFound):
+    kind = 'device_not_found'
+
+
+class AlreadyEnrolled(APIError):
+    kind = 'already_enrolled'
+
+
+class ServerError(APIError):
+    """5xx: Keystone failed."""
+
+
+KINDS = {cls.kind: cls for cls in (
+    BadRequest, ProofRequired, CodeNotAccepted, LockedOut, NoPendingEnrolment,
+    NotEnrolled, DeviceNotFound, AlreadyEnrolled)}
+
+# Servers without ``kind`` in their errors: the status and the beginning of
+# the message of keystone_totp_concat.os_totp's exceptions.
+_MESSAGE_KINDS = (
+    (400, '', 'bad_request'),
+    (403, 'Two Factor Authentication is on for this user: this needs a '
+          'current code', 'proof_required'),
+    (403, 'The code was not accepted', 'code_not_accepted'),
+    (404, 'No pending enrolment', 'no_pending_enrolment'),
+    (404, 'Two Factor Authentication is not enabled', 'not_enrolled'),
+    (404, 'Could not find TOTP device', 'device_not_found'),
+)
+
+# Keystone's own answer for a path it has no route for.
+_NO_ROUTE = 'resource could not be found'
+
+_BY_STATUS = {400: BadRequest, 401: Unauthorized, 403: Forbidden,
+              404: NotFound}
+
+
+def error_class(status, error):
+    """The exception class of an error answer, in one place.
+
+    ``error`` is the ``error`` object of Keystone's body (``{}`` if none).
+    The server's ``kind`` decides; answers of servers that do not send it
+    yet are told apart by status and message, which goes once every
+    supported server sends ``kind`` (``kind = error.get('kind')``).
+    Keystone's own refusals (policy, unknown user, no route) never carry
+    a kind: the status tells them.
+    """
+    message = error.get('message') or ''
+    kind = error.get('kind') or next(
+        (k for code, prefix, k in _MESSAGE_KINDS
+         if code == status and message.startswith(prefix)), None)
+    if kind in KINDS:
+        return KINDS[kind]
+    if status in (405, 501) or (status == 404 and _NO_ROUTE in message):
+        return NotServed
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, APIError)
+
+
+def error_for(resp):
+    """The exception for an HTTP answer that is not a success."""
+    try:
+        error = resp.json()['error']
+        if not isinstance(error, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        error = {}
+    message = error.get('message')
+    if not isinstance(message, str) or not message:
+        message = 'HTTP %d' % resp.status_code
+    kind = error.get('kind') if isinstance(error.get('kind'), str) else None
+    return error_class(resp.status_code, error)(
+        resp.status_code, ' '.join(message.split()), kind)
+
+
+def _quote(value):
+    return urllib.parse.quote(value, safe='')
+
+
+def _body(key, passcode=None, **members):
+    """``{key: {...}}`` with the members given, or None when there is none."""
+    member = {k: v for k, v in members.items() if v is not None}
+    if passcode is not None:
+        member['passcode'] = passcode
+    return {key: member} if member else None
+
+
+class Client:
+    """The OS-TOTP API through a keystoneauth1 session.
+
+    ``endpoint_override`` is Keystone's v3 URL when known (a CLI's
+    ``--os-identity-endpoint-override``, Horizon's Keystone); otherwise the
+    catalog's identity v3 endpoint, or the auth URL when the token has no
+    catalog (unscoped). ``auth`` replaces the session's auth plugin (a
+    token of the caller's choice).
+    """
+
+    def __init__(self, session, auth=None, endpoint_override=None,
+                 interface=None, region_name=None):
+        self._adapter = adapter.Adapter(
+            session, auth=auth, service_type='identity',
+            interface=interface, region_name=region_name,
+            endpoint_override=endpoint_override,
+            min_version='3.0', max_version='3.latest')
+        self._endpoint = endpoint_override and endpoint_override.rstrip('/')
+
+    def _base(self):
+        if self._endpoint is None:
+            try:
+                url = self._adapter.get_endpoint()
+            except ksa_exc.EndpointNotFound:
+                url = None
+            if not url:
+                url = self._adapter.get_endpoint(
+                    interface=plugin.AUTH_INTERFACE)
+            self._endpoint = url.rstrip('/')
+        return self._endpoint
+
+    def _call(self, method, user_id, path='', body=None):
+        """One call: the answer's JSON, None when it has no body."""
+        kwargs = {'raise_exc': False, 'log': False,
+                  'headers': {'Accept': 'application/json'}}
+        if body is not None:
+            kwargs['json'] = body
+        try:
+            url = '%s/users/%s/OS-TOTP%s' % (self._base(), _quote(user_id),
+                                             path)
+            resp = self._adapter.request(url, method, **kwargs)
+        except ksa_exc.ClientException as exc:
+            raise Unavailable(None, ' '.join(str(exc).split())
+                              or type(exc).__name__) from exc
+        if resp.status_code >= 300:
+            raise error_for(resp)
+        return resp.json() if resp.content else None
+
+    def status(self, user_id):
+        """``totp``: enabled, devices (no secret), pending, codes left."""
+        return self._call('GET', user_id)['totp']
+
+    def begin(self, user_id, label=None, passcode=None):
+        """A new pending enrolment: the secret and URI, shown this once."""
+        return self._call('POST', user_id, '/enrolment', _body(
+            'enrolment', passcode, label=label) or {})['enrolment']
+
+    def cancel(self, user_id):
+        """Drop the pending enrolment."""
+        self._call('DELETE', user_id, '/enrolment')
+
+    def confirm(self, user_id, passcode, label=None):
+        """Store the pending secret with a code of it.
+
+        The whole answer: ``device``, and ``recovery_codes`` when this
+        turned Two Factor Authentication on (shown this once).
+        """
+        return self._call('POST', user_id, '/devices', _body(
+            'device', passcode, label=label))
+
+    def devices(self, user_id):
+        return self._call('GET', user_id, '/devices')['devices']
+
+    def device(self, user_id, device_id):
+        return self._call('GET', user_id,
+                          '/devices/' + _quote(device_id))['device']
+
+    def remove_device(self, user_id, device_id, passcode=None):
+        """Remove one device; the last one turns 2FA off."""
+        self._call('DELETE', user_id, '/devices/' + _quote(device_id),
+                   _body('device', passcode))
+
+    def disable(self, user_id, passcode=None):
+        """Every device and the pending enrolment off (an admin's reset)."""
+        self._call('DELETE', user_id, '', _body('totp', passcode))
+
+    def new_recovery_codes(self, user_id, passcode=None):
+        """A new set (``codes``, ``remaining``); the old one stops working."""
+        return self._call('POST', user_id, '/recovery_codes', _body(
+            'recovery_codes', passcode))['recovery_codes']
+
+    def revoke_recovery_codes(self, user_id, passcode=None):
+        self._call('DELETE', user_id, '/recovery_codes',
+                   _body('recovery_codes', passcode))
