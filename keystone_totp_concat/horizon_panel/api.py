@@ -29,7 +29,8 @@ from openstack_auth import utils as auth_utils
 
 from keystone_totp_concat.client import protocol
 
-# Beginnings of Keystone's 403 messages (keystone_totp_concat.os_totp).
+# Beginnings of Keystone's 403 messages (keystone_totp_concat.server.api
+# errors).
 _PROOF_REQUIRED = 'Two Factor Authentication is on for this user: this ' \
     'needs a current code'
 _CODE_REFUSED = 'The code was not accepted'
