@@ -170,12 +170,22 @@ def _body_credential():
 
 
 def _existing(member):
-    """The credential a member request names, or None (Keystone answers)."""
+    """The credential a member request names; None when there is none.
+
+    One that cannot be read (its blob does not decrypt, the database
+    fails) may be a totp credential: it counts as one, so only managers
+    get through to Keystone, which then answers for it.
+    """
+    credential_id = member.group('credential_id')
     try:
-        return PROVIDERS.credential_api.get_credential(
-            member.group('credential_id'))
-    except Exception:
-        return None
+        return PROVIDERS.credential_api.get_credential(credential_id)
+    except exception.NotFound:
+        return None  # Keystone answers 404
+    except Exception as e:
+        LOG.warning('Could not read credential %(cred)s to guard totp '
+                    'credentials (%(err)s); handled as a totp credential.',
+                    {'cred': credential_id, 'err': type(e).__name__})
+        return {'id': credential_id, 'type': credentials.CREDENTIAL_TYPE}
 
 
 def filter_list(response):
