@@ -28,6 +28,7 @@ from pycadf import resource
 
 from keystone_totp_concat import auth_request
 from keystone_totp_concat.db import recovery as db_recovery
+from keystone_totp_concat.server import compat
 
 CONF = keystone.conf.CONF
 LOG = log.getLogger(__name__)
@@ -73,7 +74,7 @@ def _notify(user_id, outcome, target, event_type, user_name=None,
     initiator.user_id = user_id
     if user_name is not None:
         initiator.name = initiator.username = user_name
-    notifications._send_audit_notification(
+    compat.send_audit_notification(
         action=NOTIFY_OP, initiator=initiator, outcome=outcome,
         target=target, event_type=event_type, **payload)
 
@@ -84,7 +85,7 @@ def _notifications_sent():
     oslo.messaging's ``Notifier.is_enabled`` says yes to no driver at all
     (Keystone's default), which sends nothing either.
     """
-    if not notifications._get_notifier():
+    if not compat.notifier():
         return False
     return bool(set(CONF.oslo_messaging_notifications.driver) - {'noop'})
 

@@ -43,9 +43,9 @@ from oslo_serialization import jsonutils
 from keystone_totp_concat import conf
 from keystone_totp_concat import credential_types
 from keystone_totp_concat import credentials
-from keystone_totp_concat import os_totp
-from keystone_totp_concat import policies
 from keystone_totp_concat import request_guard
+from keystone_totp_concat.server.api import policy
+from keystone_totp_concat.server import compat
 from keystone_totp_concat import totp
 
 CONF = conf.CONF
@@ -111,7 +111,7 @@ def _check_secret(cred):
 
 def _manager():
     """True when the caller may handle totp credentials directly."""
-    return os_totp.allowed(policies.MANAGE_CREDENTIALS, {})
+    return policy.allowed(policy.MANAGE_CREDENTIALS, {})
 
 
 def _refuse():
@@ -120,7 +120,7 @@ def _refuse():
     ks_flask.set_unenforced_ok()
     LOG.warning('Refused user %(user)s access to a totp credential through '
                 '/v3/credentials (%(method)s) from %(addr)s.',
-                {'user': os_totp._caller_id(),
+                {'user': policy.caller_id(),
                  'method': flask.request.method,
                  'addr': flask.request.remote_addr})
     raise TOTPCredentialRefused()
@@ -135,7 +135,7 @@ def guard():
     method = flask.request.method
     if method not in ('GET', 'POST', 'PATCH', 'DELETE', 'PUT'):
         return
-    ctx = os_totp.ENFORCER._get_oslo_req_context()
+    ctx = compat.request_context()
     if ctx is None or not ctx.authenticated:
         return  # Keystone answers 401
     cred = _body_credential() if method in ('POST', 'PATCH') else None
@@ -170,12 +170,22 @@ def _body_credential():
 
 
 def _existing(member):
-    """The credential a member request names, or None (Keystone answers)."""
+    """The credential a member request names; None when there is none.
+
+    One that cannot be read (its blob does not decrypt, the database
+    fails) may be a totp credential: it counts as one, so only managers
+    get through to Keystone, which then answers for it.
+    """
+    credential_id = member.group('credential_id')
     try:
-        return PROVIDERS.credential_api.get_credential(
-            member.group('credential_id'))
-    except Exception:
-        return None
+        return PROVIDERS.credential_api.get_credential(credential_id)
+    except exception.NotFound:
+        return None  # Keystone answers 404
+    except Exception as e:
+        LOG.warning('Could not read credential %(cred)s to guard totp '
+                    'credentials (%(err)s); handled as a totp credential.',
+                    {'cred': credential_id, 'err': type(e).__name__})
+        return {'id': credential_id, 'type': credentials.CREDENTIAL_TYPE}
 
 
 def filter_list(response):

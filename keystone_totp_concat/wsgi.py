@@ -20,12 +20,12 @@ keystone_totp_concat.wsgi:application``). Everything else is Keystone's.
 from keystone.server import wsgi
 
 from keystone_totp_concat.db import unavailable
-from keystone_totp_concat import os_totp
 from keystone_totp_concat import password_change
 from keystone_totp_concat import request_guard
+from keystone_totp_concat.server.api import routes
 
 application = wsgi.initialize_public_application()
 request_guard.install(application)
 password_change.install(application)
-os_totp.install(application)
+routes.install(application)
 unavailable.install(application)

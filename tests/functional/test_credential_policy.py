@@ -145,6 +145,30 @@ def test_a_token_without_auth_gets_keystones_401(cloud):
 
 # -- opt-out: Keystone's default policy --
 
+def test_a_credential_the_guard_cannot_read_counts_as_totp(cloud, keystone):
+    """A credential whose blob does not decrypt may be a totp one.
+
+    Its type is unknown: the owner's DELETE is refused and logged.
+    """
+    user = cloud.create_user(devices=1)
+    token = user_token(cloud, user, cloud.url)
+    credential = user.credential_ids[0]
+    (blob,) = cloud.sql('SELECT encrypted_blob FROM credential '
+                        'WHERE id = :id', id=credential)[0]
+    cloud.sql("UPDATE credential SET encrypted_blob = 'garbled' "
+              "WHERE id = :id", id=credential)
+    try:
+        r = as_user(token, 'DELETE', cloud.url + '/credentials/' + credential)
+    finally:
+        cloud.sql('UPDATE credential SET encrypted_blob = :blob '
+                  'WHERE id = :id', blob=blob, id=credential)
+    assert_refused(r)
+    assert ('Could not read credential %s' % credential
+            in keystone.log_file.read_text())
+    assert cloud.sql('SELECT id FROM credential WHERE id = :id',
+                     id=credential) == [(credential,)]
+
+
 def test_opt_out_lets_a_token_read_back_and_manage_totp(cloud,
                                                         opt_out_keystone):
     """The exposure protect_totp_credentials closes."""

@@ -44,7 +44,7 @@ SUBSET = (
     'tests/functional/test_2fa_api.py',
 )
 # What the plugin's WSGI application imports beside Keystone's.
-PLUGIN_APP_MODULES = ('keystone_totp_concat.os_totp, '
+PLUGIN_APP_MODULES = ('keystone_totp_concat.server.api.routes, '
                       'keystone_totp_concat.password_change, '
                       'keystone_totp_concat.request_guard')
 PUBLIC = venvs.PUBLIC_APP_MODULE + ':application'

@@ -17,7 +17,7 @@ import pathlib
 import subprocess
 import sys
 
-from keystone_totp_concat import policies
+from keystone_totp_concat.server.api import policy as policies
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GENERATOR_CONF = ROOT / 'etc/oslo-policy-generator/keystone-totp-concat.conf'

@@ -20,33 +20,42 @@ them (entry point ``oslo.policy.policies``).
 
 What a rule cannot express is enforced by the API itself on top of it: a
 user acting on their own 2FA must prove the second factor (a current code,
-or a fresh password+code token) to add or remove a device or turn 2FA off.
+or a fresh password+code token) to add or remove a device or turn 2FA off
+(enrolment.py).
 """
 
+from keystone.common.policies import base
 from oslo_policy import policy
 
-ADMIN = 'rule:admin_required'
-SYSTEM_READER = 'role:reader and system_scope:all'
+from keystone_totp_concat.server import compat
+
+ADMIN = base.RULE_ADMIN_REQUIRED
+SYSTEM_READER = base.SYSTEM_READER
+# The user the path names: the target is ``{'user': {...}}`` (routes.py).
 OWNER = 'user_id:%(target.user.id)s'
 ADMIN_OR_OWNER = '(' + ADMIN + ') or ' + OWNER
 ADMIN_OR_READER_OR_OWNER = ('(' + ADMIN + ') or (' + SYSTEM_READER + ') or '
                             + OWNER)
+# Users act on their own 2FA with whatever token they hold (unscoped,
+# project or domain scoped); admins and readers with system scope too.
+SCOPE_TYPES = ['system', 'domain', 'project']
 BASE = '/v3/users/{user_id}/OS-TOTP'
 
-GET_STATUS = 'identity:get_totp_status'
-BEGIN_ENROLMENT = 'identity:begin_totp_enrolment'
-CANCEL_ENROLMENT = 'identity:cancel_totp_enrolment'
-CREATE_DEVICE = 'identity:create_totp_device'
-DELETE_DEVICE = 'identity:delete_totp_device'
-DISABLE = 'identity:disable_totp'
-CREATE_RECOVERY_CODES = 'identity:create_totp_recovery_codes'
-DELETE_RECOVERY_CODES = 'identity:delete_totp_recovery_codes'
-MANAGE_CREDENTIALS = 'identity:manage_totp_credentials'
+GET_STATUS = base.IDENTITY % 'get_totp_status'
+BEGIN_ENROLMENT = base.IDENTITY % 'begin_totp_enrolment'
+CANCEL_ENROLMENT = base.IDENTITY % 'cancel_totp_enrolment'
+CREATE_DEVICE = base.IDENTITY % 'create_totp_device'
+DELETE_DEVICE = base.IDENTITY % 'delete_totp_device'
+DISABLE = base.IDENTITY % 'disable_totp'
+CREATE_RECOVERY_CODES = base.IDENTITY % 'create_totp_recovery_codes'
+DELETE_RECOVERY_CODES = base.IDENTITY % 'delete_totp_recovery_codes'
+MANAGE_CREDENTIALS = base.IDENTITY % 'manage_totp_credentials'
 
 rules = [
     policy.DocumentedRuleDefault(
         name=GET_STATUS,
         check_str=ADMIN_OR_READER_OR_OWNER,
+        scope_types=SCOPE_TYPES,
         description='Show whether Two Factor Authentication is on for a '
         'user, and the user\'s devices (never a secret).',
         operations=[{'path': BASE, 'method': 'GET'},
@@ -56,6 +65,7 @@ rules = [
     policy.DocumentedRuleDefault(
         name=BEGIN_ENROLMENT,
         check_str=ADMIN_OR_OWNER,
+        scope_types=SCOPE_TYPES,
         description='Begin an enrolment: the server makes a secret and '
         'shows it once. For a user who already has a device, the owner '
         'must also prove the second factor.',
@@ -64,12 +74,14 @@ rules = [
     policy.DocumentedRuleDefault(
         name=CANCEL_ENROLMENT,
         check_str=ADMIN_OR_OWNER,
+        scope_types=SCOPE_TYPES,
         description='Cancel a pending enrolment.',
         operations=[{'path': BASE + '/enrolment', 'method': 'DELETE'}],
     ),
     policy.DocumentedRuleDefault(
         name=CREATE_DEVICE,
         check_str=ADMIN_OR_OWNER,
+        scope_types=SCOPE_TYPES,
         description='Confirm the pending enrolment with a code of the new '
         'device, which stores it as a totp credential.',
         operations=[{'path': BASE + '/devices', 'method': 'POST'}],
@@ -77,6 +89,7 @@ rules = [
     policy.DocumentedRuleDefault(
         name=DELETE_DEVICE,
         check_str=ADMIN_OR_OWNER,
+        scope_types=SCOPE_TYPES,
         description='Remove one device. The owner must prove the second '
         'factor; whoever else the rule allows (an admin) does not.',
         operations=[{'path': BASE + '/devices/{device_id}',
@@ -85,6 +98,7 @@ rules = [
     policy.DocumentedRuleDefault(
         name=DISABLE,
         check_str=ADMIN_OR_OWNER,
+        scope_types=SCOPE_TYPES,
         description='Turn Two Factor Authentication off: remove every '
         'device and the pending enrolment. The owner must prove the second '
         'factor; whoever else the rule allows (an admin resetting a lost '
@@ -94,6 +108,7 @@ rules = [
     policy.DocumentedRuleDefault(
         name=CREATE_RECOVERY_CODES,
         check_str=ADMIN_OR_OWNER,
+        scope_types=SCOPE_TYPES,
         description='Make a new set of recovery codes (shown once; the old '
         'set stops working). The owner must prove the second factor.',
         operations=[{'path': BASE + '/recovery_codes', 'method': 'POST'}],
@@ -101,6 +116,7 @@ rules = [
     policy.DocumentedRuleDefault(
         name=DELETE_RECOVERY_CODES,
         check_str=ADMIN_OR_OWNER,
+        scope_types=SCOPE_TYPES,
         description='Revoke the user\'s recovery codes. The owner must prove '
         'the second factor; an admin does not.',
         operations=[{'path': BASE + '/recovery_codes', 'method': 'DELETE'}],
@@ -108,6 +124,7 @@ rules = [
     policy.DocumentedRuleDefault(
         name=MANAGE_CREDENTIALS,
         check_str=ADMIN,
+        scope_types=SCOPE_TYPES,
         description='Read, create, change or delete credentials of type '
         'totp through /v3/credentials, when [totp_concat] '
         'protect_totp_credentials is on (the default). Everyone else gets '
@@ -127,3 +144,30 @@ rules = [
 def list_rules():
     """Entry point of ``oslo.policy.policies``."""
     return rules
+
+
+def register():
+    """Add the rules to Keystone's enforcer; once, at install.
+
+    Keystone makes its enforcer once per process (RBACEnforcer keeps it in
+    the class), so registering at install covers every request.
+    """
+    compat.accept_action_names(rule.name for rule in rules)
+    enforcer = compat.policy_enforcer()
+    if GET_STATUS not in enforcer.registered_rules:
+        enforcer.register_defaults(rules)
+
+
+def caller_id():
+    """The user id of the request's token, or None."""
+    return getattr(compat.request_context(), 'user_id', None)
+
+
+def allowed(action, target):
+    """True when the caller passes ``action`` (no exception)."""
+    ctx = compat.request_context()
+    if ctx is None or not ctx.authenticated:
+        return False
+    if getattr(ctx, 'is_admin', False):
+        return True
+    return compat.passes(ctx, action, target)
