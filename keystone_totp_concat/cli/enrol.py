@@ -71,7 +71,7 @@ def _typed(code):
 
 def refused(exc, code=errors.ERROR):
     """A CLIError for an os_totp.APIError: policy refusals say so."""
-    if isinstance(exc, os_totp.Forbidden) and exc.kind is None:
+    if type(exc) is os_totp.Forbidden:
         return errors.CLIError(NOT_ALLOWED % exc.message)
     if isinstance(exc, os_totp.NotServed):
         return errors.CLIError(

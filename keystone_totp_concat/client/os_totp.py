@@ -32,7 +32,7 @@ class APIError(Exception):
     """An answer of Keystone that is not a success.
 
     ``status`` is None when Keystone did not answer; ``kind`` the server's
-    machine-readable kind, or the one deduced for servers without it.
+    machine-readable kind (doc/api.md), None when the answer has none.
     """
 
     kind = None
@@ -41,8 +41,7 @@ class APIError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-        if kind is not None:
-            self.kind = kind
+        self.kind = kind
 
 
 class Unavailable(APIError):
@@ -65,9 +64,13 @@ class BadRequest(APIError):
 class Unauthorized(APIError):
     """401: the token is missing, expired or revoked."""
 
+    kind = 'unauthorized'
+
 
 class Forbidden(APIError):
-    """403 without an OS-TOTP kind: Keystone's policy refused the call."""
+    """403: Keystone's policy refused the call."""
+
+    kind = 'forbidden'
 
 
 class ProofRequired(Forbidden):
@@ -82,14 +85,10 @@ class CodeNotAccepted(Forbidden):
     kind = 'code_not_accepted'
 
 
-class LockedOut(CodeNotAccepted):
-    """403: too many wrong codes; the user's code checks are locked."""
-
-    kind = 'locked_out'
-
-
 class NotFound(APIError):
-    """404 without an OS-TOTP kind: no such user."""
+    """404: no such user."""
+
+    kind = 'not_found'
 
 
 class NoPendingEnrolment(NotFound):
@@ -108,58 +107,43 @@ class DeviceNotFound(NotFound):
     kind = 'device_not_found'
 
 
-class AlreadyEnrolled(APIError):
-    kind = 'already_enrolled'
+class Conflict(APIError):
+    """409: a concurrent change got there first; try again."""
+
+    kind = 'conflict'
 
 
 class ServerError(APIError):
     """5xx: Keystone failed."""
 
+    kind = 'server_error'
+
 
 KINDS = {cls.kind: cls for cls in (
-    BadRequest, ProofRequired, CodeNotAccepted, LockedOut, NoPendingEnrolment,
-    NotEnrolled, DeviceNotFound, AlreadyEnrolled)}
-
-# Servers without ``kind`` in their errors: the status and the beginning of
-# the message of keystone_totp_concat.os_totp's exceptions.
-_MESSAGE_KINDS = (
-    (400, '', 'bad_request'),
-    (403, 'Two Factor Authentication is on for this user: this needs a '
-          'current code', 'proof_required'),
-    (403, 'The code was not accepted', 'code_not_accepted'),
-    (404, 'No pending enrolment', 'no_pending_enrolment'),
-    (404, 'Two Factor Authentication is not enabled', 'not_enrolled'),
-    (404, 'Could not find TOTP device', 'device_not_found'),
-)
-
-# Keystone's own answer for a path it has no route for.
-_NO_ROUTE = 'resource could not be found'
-
-_BY_STATUS = {400: BadRequest, 401: Unauthorized, 403: Forbidden,
-              404: NotFound}
+    BadRequest, Unauthorized, Forbidden, ProofRequired, CodeNotAccepted,
+    NotFound, NoPendingEnrolment, NotEnrolled, DeviceNotFound, Conflict,
+    ServerError)}
 
 
 def error_class(status, error):
     """The exception class of an error answer, in one place.
 
     ``error`` is the ``error`` object of Keystone's body (``{}`` if none).
-    The server's ``kind`` decides; answers of servers that do not send it
-    yet are told apart by status and message, which goes once every
-    supported server sends ``kind`` (``kind = error.get('kind')``).
-    Keystone's own refusals (policy, unknown user, no route) never carry
-    a kind: the status tells them.
+    Every answer of the OS-TOTP routes names its ``kind`` (doc/api.md); one
+    without a kind comes from before the API: a Keystone that does not
+    serve it (404 for the unknown path, 405, 501), Keystone's refusal of
+    the token itself (401), or a server failure.
     """
-    message = error.get('message') or ''
-    kind = error.get('kind') or next(
-        (k for code, prefix, k in _MESSAGE_KINDS
-         if code == status and message.startswith(prefix)), None)
-    if kind in KINDS:
+    kind = error.get('kind')
+    if isinstance(kind, str) and kind in KINDS:
         return KINDS[kind]
-    if status in (405, 501) or (status == 404 and _NO_ROUTE in message):
+    if status == 401:
+        return Unauthorized
+    if status in (404, 405, 501):
         return NotServed
     if status >= 500:
         return ServerError
-    return _BY_STATUS.get(status, APIError)
+    return APIError
 
 
 def error_for(resp):
