@@ -68,8 +68,6 @@ class TOTPCredentialRefused(exception.Error):
 
 
 def install(app):
-    from keystone_totp_concat import device_events
-
     # Keystone's schema errors quote the blob, and log it at ERROR.
     request_guard.add_route(COLLECTION.pattern, 'credential',
                             schema=_keystone_schema('create'),
@@ -79,7 +77,6 @@ def install(app):
                             secrets=[('blob',)])
     app.before_request(guard)
     app.after_request(filter_list)
-    device_events.install(app)
 
 
 def _keystone_schema(action):

@@ -10,16 +10,22 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""WSGI entry point: Keystone's API plus this package's password-change guard.
+"""WSGI entry point: Keystone's API with this package's server parts.
 
 Serve ``keystone_totp_concat.wsgi:application`` instead of
 ``keystone.wsgi.api:application`` (for uwsgi: ``module =
-keystone_totp_concat.wsgi:application``). Everything else is Keystone's.
+keystone_totp_concat.wsgi:application``). The one place that wires the
+server together: the request guard first (hostile bodies never reach a
+route), the password-change check, the OS-TOTP API with the guard of
+``totp`` credentials, the recovery codes' watch on credentials created or
+deleted outside the API, and the 503 for a database that cannot answer.
+Everything else is Keystone's.
 """
 
 from keystone.server import wsgi
 
 from keystone_totp_concat.db import unavailable
+from keystone_totp_concat import device_events
 from keystone_totp_concat import password_change
 from keystone_totp_concat import request_guard
 from keystone_totp_concat.server.api import routes
@@ -28,4 +34,5 @@ application = wsgi.initialize_public_application()
 request_guard.install(application)
 password_change.install(application)
 routes.install(application)
+device_events.install(application)
 unavailable.install(application)
