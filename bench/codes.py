@@ -26,7 +26,7 @@ import collections
 import threading
 import time
 
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 
 
 class CodeBook:

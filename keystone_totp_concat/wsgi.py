@@ -25,10 +25,10 @@ Everything else is Keystone's.
 from keystone.server import wsgi
 
 from keystone_totp_concat.db import unavailable
-from keystone_totp_concat import device_events
-from keystone_totp_concat import password_change
-from keystone_totp_concat import request_guard
 from keystone_totp_concat.server.api import routes
+from keystone_totp_concat.server.auth import password_change
+from keystone_totp_concat.server.guards import device_events
+from keystone_totp_concat.server.guards import request_guard
 
 application = wsgi.initialize_public_application()
 request_guard.install(application)

@@ -22,7 +22,7 @@ import pyotp
 import requests
 import sqlalchemy
 
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 
 ADDITIONAL_STEPS_BODY = {
     'error': {

@@ -32,6 +32,6 @@ PANEL_DASHBOARD = 'settings'
 # Beside "User Settings" and "Change Password", not under "Other".
 PANEL_GROUP = 'default'
 # Python panel class of the PANEL to be added.
-ADD_PANEL = 'keystone_totp_concat.horizon_panel.panel.TwoFactorPanel'
+ADD_PANEL = 'keystone_totp_concat.horizon.panel.panel.TwoFactorPanel'
 # The panel's templates, and the admin's row action in Identity -> Users.
-ADD_INSTALLED_APPS = ['keystone_totp_concat.horizon_panel']
+ADD_INSTALLED_APPS = ['keystone_totp_concat.horizon.panel']

@@ -22,13 +22,13 @@
 # The login form that shows the code field when Keystone asks for the code.
 ADD_INSTALLED_APPS = [
     *ADD_INSTALLED_APPS,  # noqa: F821
-    'keystone_totp_concat.horizon',
+    'keystone_totp_concat.horizon.login',
 ]
 
 # The password login that tells "code missing or wrong" apart from a wrong
 # password; it replaces openstack_auth's own password plugin.
 AUTHENTICATION_PLUGINS = [
-    'keystone_totp_concat.horizon.plugin.PasswordPlugin',
+    'keystone_totp_concat.horizon.login.plugin.PasswordPlugin',
     *(plugin for plugin in AUTHENTICATION_PLUGINS  # noqa: F821
       if plugin != 'openstack_auth.plugin.password.PasswordPlugin'),
 ]

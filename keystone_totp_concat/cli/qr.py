@@ -24,7 +24,7 @@ import pyotp
 import segno
 
 from keystone_totp_concat.cli import errors
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 
 QR_FILE_KINDS = {'.png': 'png', '.svg': 'svg'}
 

@@ -31,7 +31,7 @@ from keystoneauth1 import loading
 
 from keystone_totp_concat.client import plugin
 from keystone_totp_concat.client import protocol
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 
 
 class PasswordTOTPLoader(loading.BaseV3Loader):

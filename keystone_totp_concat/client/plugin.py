@@ -36,7 +36,7 @@ from keystoneauth1.identity import v3
 from keystone_totp_concat.client import exceptions
 from keystone_totp_concat.client import protocol
 from keystone_totp_concat.client import token_cache as cache_mod
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 
 PROMPT = 'TOTP passcode: '
 

@@ -29,7 +29,7 @@ Nothing here imports Keystone's server code.
 
 from keystoneauth1 import exceptions as ksa_exceptions
 
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 
 # The message of Keystone's AdditionalAuthRequired, which the totp_concat
 # password method raises when an enrolled user's code is not accepted.

@@ -31,9 +31,9 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
+from keystone_totp_concat.core import throttle
 from keystone_totp_concat.db import models
 from keystone_totp_concat.db import retry
-from keystone_totp_concat import throttle as policy
 
 # InnoDB, and Galera's certification on a cluster written through several
 # nodes, may abort one of two transactions racing for the same rows. Every
@@ -451,7 +451,7 @@ def count_check_in(session, user_id, now, max_failures, base, cap,
         return CheckSlot(allowed=True)
     # The last allowed check: the lockout starts now, so no other
     # request gets a check while this one is being decided.
-    until = policy.locked_until(now, row.lockouts, base, cap)
+    until = throttle.locked_until(now, row.lockouts, base, cap)
     session.execute(
         sa.update(table)
         .where(table.c.user_id == user_id)
@@ -479,7 +479,7 @@ def _first_check(max_failures, now, base, cap):
     """A new throttle row's values, with its first check counted."""
     if max_failures <= 1:
         return {'failures': 0, 'lockouts': 1,
-                'locked_until': policy.locked_until(now, 0, base, cap)}
+                'locked_until': throttle.locked_until(now, 0, base, cap)}
     return {'failures': 1, 'lockouts': 0, 'locked_until': 0}
 
 

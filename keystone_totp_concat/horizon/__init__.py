@@ -10,12 +10,6 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Horizon login with Two Factor Authentication, as a Django app.
-
-Horizon logs in with the plain ``password`` method, so enrolled users can
-already type their code directly after their password. This app adds the
-second way the user guide promises: when Keystone answers "Additional
-authentications steps required.", the login page says that 2FA is enabled
-and shows a code field. Enable it with the settings snippet in
-``etc/horizon/``.
+"""Horizon apps: the login extension (``login``) and the Settings
+panel (``panel``).
 """

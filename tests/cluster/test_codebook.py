@@ -15,7 +15,7 @@ rely on for codes that replay protection accepts. A fake clock stands in
 for time so that waiting for the next 30-second step takes no real time."""
 
 from bench import codes
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 from tests import cloud as cloud_mod
 
 

@@ -36,14 +36,14 @@ length = os.environ.get('LENGTH')
 settings.configure(
     SECRET_KEY='test', USE_I18N=False,
     INSTALLED_APPS=['django.contrib.auth', 'django.contrib.contenttypes',
-                    'openstack_auth', 'keystone_totp_concat.horizon'],
+                    'openstack_auth', 'keystone_totp_concat.horizon.login'],
     **({'KEYSTONE_TOTP_CODE_LENGTH': int(length)} if length else {}))
 try:
     django.setup()
 except ValueError as e:
     print(json.dumps(['ValueError', str(e)]))
 else:
-    from keystone_totp_concat.horizon import errors, forms
+    from keystone_totp_concat.horizon.login import errors, forms
     print(json.dumps([errors.reminder(), errors.refused(),
                       str(forms.CodeField().help_text)]))
 '''

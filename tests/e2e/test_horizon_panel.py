@@ -23,7 +23,7 @@ later and later time steps per device.
 import re
 import time
 
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 from tests import cloud as cloud_mod
 from tests.e2e import panel as panel_mod
 from tests import totp_api

@@ -33,13 +33,13 @@ VENV = pathlib.Path(os.environ.get('KTC_HORIZON_VENV', ROOT / '.venv-horizon'))
 PINNED = [
     ('openstack_auth.plugin.password', 'PasswordPlugin.get_plugin',
      '317d9930fe17856d',
-     'keystone_totp_concat/horizon/plugin.py PasswordPlugin.get_plugin '
+     'keystone_totp_concat/horizon/login/plugin.py PasswordPlugin.get_plugin '
      '(a copy, with the 2FA-aware _Password and without the debug line)'),
     ('openstack_auth.views', 'login', 'ed7999d48a60aff4',
-     'keystone_totp_concat/horizon/apps.py (the view must build its form '
-     'from the forms.Login attribute at request time)'),
+     'keystone_totp_concat/horizon/login/apps.py (the view must build its '
+     'form from the forms.Login attribute at request time)'),
     ('openstack_auth.forms', 'Login.clean', 'fc03003f9b56debf',
-     'keystone_totp_concat/horizon/forms.py Login.clean (a '
+     'keystone_totp_concat/horizon/login/forms.py Login.clean (a '
      'KeystoneAuthException must come out as a ValidationError holding it)'),
 ]
 

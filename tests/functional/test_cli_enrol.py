@@ -34,7 +34,7 @@ import segno
 import local_keystone
 
 from keystone_totp_concat.cli import errors
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 from tests import cloud as c
 from tests.conftest import another_node
 

@@ -26,7 +26,7 @@ from keystoneauth1 import session as ks_session
 import pytest
 
 from keystone_totp_concat.client import exceptions
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 from tests import cloud as c
 from tests.conftest import another_node
 from tests import totp_api

@@ -25,7 +25,7 @@ import uuid
 
 import pytest
 
-from keystone_totp_concat import credential_types
+from keystone_totp_concat.server import credential_types
 from tests import cloud as c
 from tests.totp_api import assert_type_change_refused
 from tests.totp_api import base

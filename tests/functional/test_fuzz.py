@@ -28,7 +28,7 @@ import time
 
 import requests
 
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 from tests import cloud as c
 
 SEED = int(os.environ.get('KTC_FUZZ_SEED', '20261130'))

@@ -37,11 +37,11 @@ import keystone.conf
 import pytest
 import sqlalchemy as sa
 
-from keystone_totp_concat import credentials
 from keystone_totp_concat.db import api
 from keystone_totp_concat.db import enrolment
 from keystone_totp_concat.db import keystone_indexes
 from keystone_totp_concat.db import recovery
+from keystone_totp_concat.server import credentials
 from tests import databases
 
 CONF = keystone.conf.CONF

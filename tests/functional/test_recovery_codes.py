@@ -25,8 +25,8 @@ import threading
 import pytest
 import requests
 
-from keystone_totp_concat import recovery
-from keystone_totp_concat import second_factor
+from keystone_totp_concat.core import recovery
+from keystone_totp_concat.server.auth import second_factor
 from tests import cloud as c
 from tests.conftest import another_node
 from tests.totp_api import base

@@ -45,8 +45,8 @@ SUBSET = (
 )
 # What the plugin's WSGI application imports beside Keystone's.
 PLUGIN_APP_MODULES = ('keystone_totp_concat.server.api.routes, '
-                      'keystone_totp_concat.password_change, '
-                      'keystone_totp_concat.request_guard')
+                      'keystone_totp_concat.server.auth.password_change, '
+                      'keystone_totp_concat.server.guards.request_guard')
 PUBLIC = venvs.PUBLIC_APP_MODULE + ':application'
 VERSIONS = ('keystone', 'oslo.db', 'SQLAlchemy', 'Flask', 'cryptography',
             'pyOpenSSL', 'keystonemiddleware')

@@ -23,7 +23,7 @@ from keystone import notifications
 import oslo_messaging
 import pytest
 
-from keystone_totp_concat import audit
+from keystone_totp_concat.server import audit
 
 CONF = keystone.conf.CONF
 

@@ -30,7 +30,7 @@ from keystone_totp_concat.cli import errors
 from keystone_totp_concat.cli import login
 from keystone_totp_concat.cli import main
 from keystone_totp_concat.client import protocol
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 
 SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
 

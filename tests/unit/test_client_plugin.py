@@ -24,7 +24,7 @@ import requests
 
 from keystone_totp_concat.client import exceptions
 from keystone_totp_concat.client import plugin
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 from tests.cloud import ADDITIONAL_STEPS_BODY
 from tests.cloud import new_secret
 

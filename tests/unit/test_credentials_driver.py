@@ -20,7 +20,7 @@ and that only exact ``totp`` credentials of the user count.
 
 import types
 
-from keystone_totp_concat import credentials
+from keystone_totp_concat.server import credentials
 
 USER = 'a' * 32
 ROWS = [

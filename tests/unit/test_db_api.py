@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from keystone_totp_concat.db import api
 from keystone_totp_concat.db import keystone_indexes
 from keystone_totp_concat.db import migration
-from keystone_totp_concat import verify
+from keystone_totp_concat.server import verify
 from tests import databases
 
 NOW = 1_800_000_000

@@ -26,7 +26,7 @@ from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import enrolment
 from keystone_totp_concat.db import recovery as db_recovery
 from keystone_totp_concat.db import retry
-from keystone_totp_concat import verify
+from keystone_totp_concat.server import verify
 
 
 @pytest.fixture(autouse=True)

@@ -34,7 +34,7 @@ from cryptography import fernet
 from keystone.conf import auth as keystone_auth_opts
 import pytest
 
-from keystone_totp_concat import conf
+from keystone_totp_concat.server import conf
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / 'devstack/plugin.sh'

@@ -14,8 +14,8 @@
 
 import re
 
-from keystone_totp_concat import recovery
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import recovery
+from keystone_totp_concat.core import totp
 
 
 def test_codes_are_ten_distinct_dashed_groups():

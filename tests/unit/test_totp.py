@@ -17,7 +17,7 @@ import base64
 import pyotp
 import pytest
 
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 
 # RFC 6238 appendix B: SHA1 secret "12345678901234567890", 8 digits.
 RFC_SECRET = base64.b32encode(b'12345678901234567890').decode()

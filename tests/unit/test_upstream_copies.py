@@ -26,17 +26,18 @@ from tests import upstream
 PINNED = [
     ('keystone.auth.plugins.password', 'Password.authenticate',
      '05749bd81c014fc7',
-     'keystone_totp_concat/password.py TOTPConcatPassword._check_password '
+     'keystone_totp_concat/server/auth/password.py '
+     'TOTPConcatPassword._check_password '
      '(the body after the user lookup)'),
     ('keystone.credential.core', 'Manager._decrypt_credential',
      '77379757a16172bf',
-     'keystone_totp_concat/credentials.py read (decrypts a totp blob with '
-     'the credential provider, as the manager does)'),
+     'keystone_totp_concat/server/credentials.py read (decrypts a totp '
+     'blob with the credential provider, as the manager does)'),
     ('keystone.credential.backends.sql',
      'Credential.list_credentials_for_user',
      'be15ea1f430f89c6',
-     "keystone_totp_concat/credentials.py read (the same rows, from the "
-     "driver's table)"),
+     "keystone_totp_concat/server/credentials.py read (the same rows, "
+     "from the driver's table)"),
     ('keystoneauth1.loading._plugins.identity.v3', '_assert_identity_options',
      '0036cbab4359cfe4',
      'keystone_totp_concat/client/loader.py '

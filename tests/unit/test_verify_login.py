@@ -23,9 +23,9 @@ import keystone.conf
 from keystone.conf import identity
 import pytest
 
-from keystone_totp_concat import credentials
 from keystone_totp_concat.db import api as db_api
-from keystone_totp_concat import verify
+from keystone_totp_concat.server import credentials
+from keystone_totp_concat.server import verify
 
 CONF = keystone.conf.CONF
 identity.register_opts(CONF)

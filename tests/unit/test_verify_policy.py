@@ -12,8 +12,8 @@
 
 """The throttle's arithmetic, and the guess-rate figure its option states."""
 
-from keystone_totp_concat import conf
-from keystone_totp_concat import throttle
+from keystone_totp_concat.core import throttle
+from keystone_totp_concat.server import conf
 
 DEFAULTS = {opt.name: opt.default for opt in conf.OPTS}
 STATED_FIGURE = 90

@@ -31,13 +31,13 @@ from keystone.common import provider_api
 from keystone import exception
 import pyotp
 
-from keystone_totp_concat import conf
-from keystone_totp_concat import credentials
+from keystone_totp_concat.core import totp
 from keystone_totp_concat.db import enrolment as db
-from keystone_totp_concat import recovery_codes
 from keystone_totp_concat.server.api import errors
-from keystone_totp_concat import totp
-from keystone_totp_concat import verify
+from keystone_totp_concat.server import conf
+from keystone_totp_concat.server import credentials
+from keystone_totp_concat.server import recovery_codes
+from keystone_totp_concat.server import verify
 
 CONF = conf.CONF
 PROVIDERS = provider_api.ProviderAPIs

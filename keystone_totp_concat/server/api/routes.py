@@ -39,18 +39,18 @@ from oslo_utils import timeutils
 from pycadf import cadftaxonomy as taxonomy
 from pycadf import resource
 
-from keystone_totp_concat import conf
-from keystone_totp_concat import credential_guard
+from keystone_totp_concat.core import totp
 from keystone_totp_concat.db import enrolment as db
-from keystone_totp_concat import recovery_codes
-from keystone_totp_concat import request_guard
 from keystone_totp_concat.server.api import enrolment
 from keystone_totp_concat.server.api import errors
 from keystone_totp_concat.server.api import policy
 from keystone_totp_concat.server.api import schema
 from keystone_totp_concat.server import compat
-from keystone_totp_concat import totp
-from keystone_totp_concat import verify
+from keystone_totp_concat.server import conf
+from keystone_totp_concat.server.guards import credential_guard
+from keystone_totp_concat.server.guards import request_guard
+from keystone_totp_concat.server import recovery_codes
+from keystone_totp_concat.server import verify
 
 CONF = conf.CONF
 LOG = log.getLogger(__name__)

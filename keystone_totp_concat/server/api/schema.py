@@ -23,8 +23,8 @@ characters) is checked in ``passcode`` and ``label``.
 
 from keystone.common import validation
 
+from keystone_totp_concat.core import totp
 from keystone_totp_concat.server.api import errors
-from keystone_totp_concat import totp
 
 LABEL_MAX = 255
 SECRET_FIELDS = ('passcode',)

@@ -22,7 +22,7 @@ from django import apps
 
 
 class TOTPConcatHorizonConfig(apps.AppConfig):
-    name = 'keystone_totp_concat.horizon'
+    name = 'keystone_totp_concat.horizon.login'
     # The default label, "horizon", is Horizon's own app.
     label = 'keystone_totp_concat_horizon'
     verbose_name = 'Two Factor Authentication (keystone-totp-concat)'
@@ -30,8 +30,8 @@ class TOTPConcatHorizonConfig(apps.AppConfig):
     def ready(self):
         from openstack_auth import forms as auth_forms
 
-        from keystone_totp_concat.horizon import errors
-        from keystone_totp_concat.horizon import forms
+        from keystone_totp_concat.horizon.login import errors
+        from keystone_totp_concat.horizon.login import forms
 
         # A KEYSTONE_TOTP_CODE_LENGTH outside 6..8 stops Horizon here, not
         # at the first login.

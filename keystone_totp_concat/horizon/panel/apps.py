@@ -17,7 +17,7 @@ from django import apps
 
 
 class TwoFactorPanelConfig(apps.AppConfig):
-    name = 'keystone_totp_concat.horizon_panel'
+    name = 'keystone_totp_concat.horizon.panel'
     label = 'keystone_totp_concat_panel'
     verbose_name = 'Two Factor Authentication panel (keystone-totp-concat)'
 
@@ -29,6 +29,6 @@ class TwoFactorPanelConfig(apps.AppConfig):
             from openstack_dashboard.dashboards.identity.users import tables
         except ImportError:
             return
-        from keystone_totp_concat.horizon_panel import tables as ours
+        from keystone_totp_concat.horizon.panel import tables as ours
 
         ours.add_reset_action(tables.UsersTable)

@@ -14,8 +14,9 @@
 
 openstack_auth reports every 401 as "Invalid credentials.", which would hide
 from an enrolled user that only the code is missing. This plugin raises
-:class:`~keystone_totp_concat.horizon.errors.TOTPCodeRequired` instead, for
-the login form to act on. Listed first in ``AUTHENTICATION_PLUGINS``.
+:class:`~keystone_totp_concat.horizon.login.errors.TOTPCodeRequired`
+instead, for the login form to act on. Listed first in
+``AUTHENTICATION_PLUGINS``.
 """
 
 from keystoneauth1 import exceptions as ks_exceptions
@@ -23,7 +24,7 @@ from keystoneauth1.identity import v3
 from openstack_auth.plugin import password
 
 from keystone_totp_concat.client import protocol
-from keystone_totp_concat.horizon import errors
+from keystone_totp_concat.horizon.login import errors
 
 
 class _Password(v3.Password):

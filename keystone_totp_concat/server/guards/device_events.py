@@ -27,9 +27,9 @@ from keystone import exception
 from keystone import notifications
 from oslo_log import log
 
-from keystone_totp_concat import credential_guard
-from keystone_totp_concat import credentials
-from keystone_totp_concat import recovery_codes
+from keystone_totp_concat.server import credentials
+from keystone_totp_concat.server.guards import credential_guard
+from keystone_totp_concat.server import recovery_codes
 
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs

@@ -28,12 +28,12 @@ from keystone.common import provider_api
 from keystone import exception
 from keystone.server.flask import common as ks_flask
 
-from keystone_totp_concat import audit
-from keystone_totp_concat import credentials
-from keystone_totp_concat import password_probe
-from keystone_totp_concat import second_factor
-from keystone_totp_concat import totp
-from keystone_totp_concat import verify
+from keystone_totp_concat.core import totp
+from keystone_totp_concat.server import audit
+from keystone_totp_concat.server.auth import password_probe
+from keystone_totp_concat.server.auth import second_factor
+from keystone_totp_concat.server import credentials
+from keystone_totp_concat.server import verify
 
 PROVIDERS = provider_api.ProviderAPIs
 PATH = re.compile(r'^/v3/users/(?P<user_id>[^/]+)/password/?$')

@@ -28,9 +28,9 @@ from horizon.utils import filters as horizon_filters
 import segno
 
 from keystone_totp_concat.client import os_totp
-from keystone_totp_concat.horizon_panel import api
-from keystone_totp_concat.horizon_panel import forms
-from keystone_totp_concat.horizon_panel import tables
+from keystone_totp_concat.horizon.panel import api
+from keystone_totp_concat.horizon.panel import forms
+from keystone_totp_concat.horizon.panel import tables
 
 INDEX = 'horizon:settings:two_factor:index'
 USERS_INDEX = 'horizon:identity:users:index'

@@ -27,8 +27,8 @@ from django.views.decorators.debug import sensitive_variables
 from openstack_auth import forms as auth_forms
 
 from keystone_totp_concat.client import protocol
-from keystone_totp_concat.horizon import errors
-from keystone_totp_concat import recovery
+from keystone_totp_concat.core import recovery
+from keystone_totp_concat.horizon.login import errors
 
 CODE_FIELD = 'totp'
 

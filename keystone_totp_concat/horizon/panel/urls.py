@@ -13,7 +13,7 @@
 
 from django.urls import re_path
 
-from keystone_totp_concat.horizon_panel import views
+from keystone_totp_concat.horizon.panel import views
 
 urlpatterns = [
     re_path(r'^$', views.IndexView.as_view(), name='index'),

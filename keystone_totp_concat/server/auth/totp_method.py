@@ -26,11 +26,11 @@ from keystone.auth import plugins as auth_plugins
 from keystone.auth.plugins import base
 from oslo_log import log
 
-from keystone_totp_concat import audit
-from keystone_totp_concat import auth_request
-from keystone_totp_concat import credentials
-from keystone_totp_concat import password
-from keystone_totp_concat import second_factor
+from keystone_totp_concat.server import audit
+from keystone_totp_concat.server.auth import auth_request
+from keystone_totp_concat.server.auth import password
+from keystone_totp_concat.server.auth import second_factor
+from keystone_totp_concat.server import credentials
 
 LOG = log.getLogger(__name__)
 METHOD_NAME = 'totp'

@@ -29,9 +29,9 @@ import time
 from keystone.common import password_hashing
 from oslo_log import log
 
-from keystone_totp_concat import credentials
+from keystone_totp_concat.core import recovery
 from keystone_totp_concat.db import recovery as db_recovery
-from keystone_totp_concat import recovery
+from keystone_totp_concat.server import credentials
 
 LOG = log.getLogger(__name__)
 

@@ -29,11 +29,11 @@ import keystone.conf
 from keystone import exception
 from keystone.i18n import _
 
-from keystone_totp_concat import auth_request
-from keystone_totp_concat import recovery
-from keystone_totp_concat import second_factor
-from keystone_totp_concat import totp
-from keystone_totp_concat import verify
+from keystone_totp_concat.core import recovery
+from keystone_totp_concat.core import totp
+from keystone_totp_concat.server.auth import auth_request
+from keystone_totp_concat.server.auth import second_factor
+from keystone_totp_concat.server import verify
 
 CONF = keystone.conf.CONF
 PROVIDERS = provider_api.ProviderAPIs

@@ -18,7 +18,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from keystone_totp_concat.client import protocol
-from keystone_totp_concat.horizon_panel import api
+from keystone_totp_concat.horizon.panel import api
 
 CODE_FIELD = 'code'
 LABEL_MAX = 255

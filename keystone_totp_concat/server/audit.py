@@ -26,8 +26,8 @@ from pycadf import cadftaxonomy as taxonomy
 from pycadf import reason
 from pycadf import resource
 
-from keystone_totp_concat import auth_request
 from keystone_totp_concat.db import recovery as db_recovery
+from keystone_totp_concat.server.auth import auth_request
 from keystone_totp_concat.server import compat
 
 CONF = keystone.conf.CONF

@@ -29,11 +29,11 @@ import flask
 from keystone.common import authorization
 from keystone import exception
 
-from keystone_totp_concat import audit
-from keystone_totp_concat import conf
-from keystone_totp_concat import password_probe
-from keystone_totp_concat import recovery
-from keystone_totp_concat import verify
+from keystone_totp_concat.core import recovery
+from keystone_totp_concat.server import audit
+from keystone_totp_concat.server.auth import password_probe
+from keystone_totp_concat.server import conf
+from keystone_totp_concat.server import verify
 
 CONF = conf.CONF
 REFUSED = 'TOTP code missing, invalid, already used or throttled'

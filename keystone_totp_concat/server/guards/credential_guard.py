@@ -40,13 +40,13 @@ from keystone.server.flask import common as ks_flask
 from oslo_log import log
 from oslo_serialization import jsonutils
 
-from keystone_totp_concat import conf
-from keystone_totp_concat import credential_types
-from keystone_totp_concat import credentials
-from keystone_totp_concat import request_guard
+from keystone_totp_concat.core import totp
 from keystone_totp_concat.server.api import policy
 from keystone_totp_concat.server import compat
-from keystone_totp_concat import totp
+from keystone_totp_concat.server import conf
+from keystone_totp_concat.server import credential_types
+from keystone_totp_concat.server import credentials
+from keystone_totp_concat.server.guards import request_guard
 
 CONF = conf.CONF
 LOG = log.getLogger(__name__)

@@ -27,7 +27,7 @@ from keystone import exception
 from oslo_log import log
 import sqlalchemy as sa
 
-from keystone_totp_concat import totp
+from keystone_totp_concat.core import totp
 
 CONF = keystone.conf.CONF
 LOG = log.getLogger(__name__)

@@ -37,13 +37,13 @@ import typing
 from keystone.common import password_hashing
 from oslo_log import log
 
-from keystone_totp_concat import conf
-from keystone_totp_concat import credentials
+from keystone_totp_concat.core import recovery
+from keystone_totp_concat.core import throttle
+from keystone_totp_concat.core import totp
 from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import recovery as db_recovery
-from keystone_totp_concat import recovery
-from keystone_totp_concat import throttle as policy
-from keystone_totp_concat import totp
+from keystone_totp_concat.server import conf
+from keystone_totp_concat.server import credentials
 
 CONF = conf.CONF
 LOG = log.getLogger(__name__)
@@ -377,8 +377,8 @@ def _note_refusal(user_id):
 
 def _unproved():
     group = CONF.totp_concat
-    return policy.unproved_checks(group.password_first_after,
-                                  group.max_failures)
+    return throttle.unproved_checks(group.password_first_after,
+                                    group.max_failures)
 
 
 def check_new_secret_code(user_id, secret, code):
