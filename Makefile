@@ -62,9 +62,11 @@ memcached-packages:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq memcached; }
 
-# flake8 with the OpenStack hacking rules; configuration in tox.ini [flake8].
+# flake8 with the OpenStack hacking rules (tox.ini [flake8]), and the
+# package's layers (import-linter contracts in setup.cfg).
 lint: venv
 	$(BIN)/flake8
+	$(BIN)/lint-imports --no-logo --no-cache
 
 # Browser tests (tests/e2e/): Horizon in a virtualenv of its own, as its
 # Django stack is pinned apart (tests/e2e/horizon-constraints.txt), driven
