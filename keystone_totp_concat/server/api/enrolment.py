@@ -12,7 +12,7 @@
 
 """What the OS-TOTP API does, apart from HTTP: the enrolment manager.
 
-The seed's "validate and set" flow happens on the server: the server makes
+The user guide's "validate and set" flow runs on the server: the server makes
 the secret and shows it once, keeps it pending (encrypted, in Keystone's
 database), and stores it as the user's ``totp`` credential only after a
 code of it was typed; the code is then used up. Secrets are never shown
