@@ -46,7 +46,8 @@ def _target(conn, args):
     return identity.find_user(conn, args.user, args.user_domain)
 
 
-def _recovery_left(state):
+def recovery_left(state):
+    """Recovery codes left, from an OS-TOTP status answer."""
     return (state.get('recovery_codes') or {}).get('remaining', 0)
 
 
@@ -55,7 +56,7 @@ def _summary(target, state):
     return {'user_id': target.id, 'user': target.name,
             'domain': target.domain, 'enabled': bool(devices),
             'devices': len(devices),
-            'recovery_codes_left': _recovery_left(state),
+            'recovery_codes_left': recovery_left(state),
             'device_list': [{k: d.get(k) for k in (
                 'id', 'label', 'created_at', 'last_used_at')}
                 for d in devices]}
@@ -277,7 +278,7 @@ def status(args, connect):
             lines.append('  %s  %s  created %s  last used %s' % (
                 d['id'], d.get('label') or '-', d.get('created_at') or '-',
                 d.get('last_used_at') or 'never'))
-        lines.append('Recovery codes left: %d' % _recovery_left(state))
+        lines.append('Recovery codes left: %d' % recovery_left(state))
         text = '\n'.join(lines)
     else:
         text = 'Two Factor Authentication is off for %s.' % target.account

@@ -111,8 +111,7 @@ def _summary(target, state):
         'user_id': target.id, 'user': target.name, 'domain': target.domain,
         'enabled': bool(state['devices']), 'devices': len(state['devices']),
         'pending_enrolment_expires_at': pending.get('expires_at'),
-        'recovery_codes_left': (state.get('recovery_codes') or {}).get(
-            'remaining', 0)}
+        'recovery_codes_left': enrol.recovery_left(state)}
 
 
 def _show_one(data):
