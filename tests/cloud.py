@@ -13,11 +13,13 @@
 """Drive a real Keystone over HTTP: admin set-up calls and login requests."""
 
 import dataclasses
+import os
 import time
 import uuid
 
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
+import local_keystone  # tools/, put on sys.path by tests/conftest.py
 import pyotp
 import requests
 import sqlalchemy
@@ -171,3 +173,28 @@ class Cloud:
         else:
             ref = {'id': user.id}
         return self.login(password_auth(ref, field, passcode, **kwargs), url)
+
+
+def os_env(cloud, home, user, field=None, **extra):
+    """``user``'s OS_* environment for a command-line client.
+
+    ``field`` is the password field (the password, maybe + code); HOME is
+    ``home``, so no clouds.yaml of the machine is read.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+    env.update(
+        HOME=str(home), OS_AUTH_URL=cloud.url, OS_USERNAME=user.name,
+        OS_USER_DOMAIN_ID=user.domain_id, OS_PROJECT_ID=user.project_id,
+        OS_IDENTITY_API_VERSION='3',
+    )
+    if field is not None:
+        env['OS_PASSWORD'] = field
+    env.update(extra)
+    return env
+
+
+def admin_user(cloud):
+    """The cloud's admin, as a User (its project is the admin project)."""
+    return User(cloud.admin.get_user_id(), 'admin',
+                local_keystone.ADMIN_PASSWORD, 'default',
+                cloud.admin.get_project_id())

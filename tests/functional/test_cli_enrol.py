@@ -48,24 +48,12 @@ def home(tmp_path_factory):
 
 
 def user_env(cloud, home, user, field=None, **extra):
-    """The OS_* environment of ``user`` (field: password, maybe + code)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
-    env.update(
-        HOME=str(home), OS_AUTH_URL=cloud.url, OS_USERNAME=user.name,
-        OS_USER_DOMAIN_ID=user.domain_id, OS_PROJECT_ID=user.project_id,
-        OS_IDENTITY_API_VERSION='3',
-    )
-    if field is not None:
-        env['OS_PASSWORD'] = field
-    env.update(extra)
-    return env
+    return c.os_env(cloud, home, user, field, **extra)
 
 
 def admin_env(cloud, home):
-    admin = c.User(cloud.admin.get_user_id(), 'admin',
-                   local_keystone.ADMIN_PASSWORD, 'default',
-                   cloud.admin.get_project_id())
-    return user_env(cloud, home, admin, admin.password)
+    admin = c.admin_user(cloud)
+    return c.os_env(cloud, home, admin, admin.password)
 
 
 def run(env, *args, stdin=''):

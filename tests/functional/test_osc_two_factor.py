@@ -25,7 +25,6 @@ import pexpect
 import pyotp
 import pytest
 
-import local_keystone  # tools/, put on sys.path by tests/conftest.py
 
 from tests import cloud as c
 
@@ -40,12 +39,7 @@ def home(tmp_path_factory):
 
 def env_of(cloud, home, user, passcode=None, **extra):
     """``user``'s OS_* variables: v3passwordtotp when a code is given."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
-    env.update(
-        HOME=str(home), OS_AUTH_URL=cloud.url, OS_USERNAME=user.name,
-        OS_PASSWORD=user.password, OS_USER_DOMAIN_ID=user.domain_id,
-        OS_PROJECT_ID=user.project_id, OS_IDENTITY_API_VERSION='3',
-        OS_AUTH_TYPE='password')
+    env = c.os_env(cloud, home, user, user.password, OS_AUTH_TYPE='password')
     if passcode is not None:
         env.update(OS_AUTH_TYPE='v3passwordtotp', OS_PASSCODE=passcode)
     env.update(extra)
@@ -53,10 +47,7 @@ def env_of(cloud, home, user, passcode=None, **extra):
 
 
 def admin_env(cloud, home):
-    admin = c.User(cloud.admin.get_user_id(), 'admin',
-                   local_keystone.ADMIN_PASSWORD, 'default',
-                   cloud.admin.get_project_id())
-    return env_of(cloud, home, admin)
+    return env_of(cloud, home, c.admin_user(cloud))
 
 
 def osc(env, *args, stdin=''):
