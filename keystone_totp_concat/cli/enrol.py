@@ -18,26 +18,15 @@ lock anyone out. Keystone does it (the OS-TOTP API): it makes the secret,
 keeps it pending, checks the code with its window and throttle, and stores
 the device; the code typed here is then used up.
 
-The public helpers (with_proof, show_enrolment, confirm, refused) are the
-flow ``openstack two factor`` runs too (keystone_totp_concat.osc), so both
-commands ask, show and refuse alike.
+The steps it shares with ``openstack two factor`` are steps.py's.
 """
-
-import os
-
-import pyotp
 
 from keystone_totp_concat.cli import errors
 from keystone_totp_concat.cli import identity
 from keystone_totp_concat.cli import output
 from keystone_totp_concat.cli import qr
+from keystone_totp_concat.cli import steps
 from keystone_totp_concat.client import os_totp
-
-CODE_TRIES = 3
-DEFAULT_ISSUER = 'OpenStack'
-ISSUER_ENV = 'KEYSTONE_TOTP_ISSUER'
-NOT_ALLOWED = ('Not allowed: %s (acting on another user needs the admin '
-               'role)')
 
 
 def _target(conn, args):
@@ -46,17 +35,12 @@ def _target(conn, args):
     return identity.find_user(conn, args.user, args.user_domain)
 
 
-def recovery_left(state):
-    """Recovery codes left, from an OS-TOTP status answer."""
-    return (state.get('recovery_codes') or {}).get('remaining', 0)
-
-
 def _summary(target, state):
     devices = state['devices']
     return {'user_id': target.id, 'user': target.name,
             'domain': target.domain, 'enabled': bool(devices),
             'devices': len(devices),
-            'recovery_codes_left': recovery_left(state),
+            'recovery_codes_left': steps.recovery_left(state),
             'device_list': [{k: d.get(k) for k in (
                 'id', 'label', 'created_at', 'last_used_at')}
                 for d in devices]}
@@ -64,132 +48,6 @@ def _summary(target, state):
 
 def _devices(count):
     return '%d device%s' % (count, '' if count == 1 else 's')
-
-
-def _typed(code):
-    return ''.join((code or '').split())
-
-
-def refused(exc, code=errors.ERROR):
-    """A CLIError for an os_totp.APIError: policy refusals say so."""
-    if type(exc) is os_totp.Forbidden:
-        return errors.CLIError(NOT_ALLOWED % exc.message)
-    if isinstance(exc, os_totp.NotServed):
-        return errors.CLIError(
-            'Keystone does not serve the OS-TOTP API (it must run '
-            'keystone_totp_concat.wsgi:application): %s' % exc.message)
-    return errors.CLIError(exc.message, code)
-
-
-def with_proof(out, args, call):
-    """Run ``call(passcode)``, with a current code if Keystone wants one.
-
-    Keystone wants one when the token is not a fresh password+code login:
-    --current-code, or one typed at the prompt.
-    """
-    try:
-        return call(None)
-    except os_totp.ProofRequired as exc:
-        proof = exc
-    except os_totp.APIError as exc:
-        raise refused(exc) from None
-    if args.current_code is not None:
-        codes = [args.current_code]
-    else:
-        out.say('Keystone wants a current code of one of the devices you '
-                'already have (each code works once: wait for the next one '
-                'if you just logged in with it).')
-        codes = []
-    for attempt in range(CODE_TRIES):
-        if attempt >= len(codes):
-            try:
-                codes.append(out.ask('Current code: '))
-            except EOFError:
-                break
-        try:
-            return call(_typed(codes[attempt]))
-        except (os_totp.BadRequest, os_totp.CodeNotAccepted) as exc:
-            proof = exc
-            if args.current_code is not None:
-                break
-            out.say('That code was not accepted. Try the next code the '
-                    'app shows.')
-        except os_totp.APIError as exc:
-            raise refused(exc) from None
-    raise errors.CLIError(
-        'No valid current code: %s' % proof.message, errors.CODE_INVALID)
-
-
-def _issuer(args):
-    return args.issuer or os.environ.get(ISSUER_ENV)
-
-
-def enrolment_uri(enrolment, args):
-    """The server's otpauth:// URI, or one with --issuer's name."""
-    issuer = _issuer(args)
-    if not issuer:
-        return enrolment['otpauth_uri']
-    return pyotp.TOTP(
-        enrolment['secret'], digits=enrolment['digits'],
-        interval=enrolment['period'],
-    ).provisioning_uri(name=enrolment['account'], issuer_name=issuer)
-
-
-def show_enrolment(out, target, enrolment, uri):
-    secret = enrolment['secret']
-    out.say('Scan this QR code with your authenticator app for %s:'
-            % target.account)
-    out.say()
-    qr.terminal(uri, out.display)
-    out.say()
-    out.say('Or add it by hand: account %s, time-based, key:'
-            % target.account)
-    out.say()
-    out.say('    ' + qr.grouped(secret))
-    out.say()
-    out.say('URI: ' + uri)
-    out.say()
-    out.say('Two Factor Authentication is not enabled yet: to check that the '
-            'app works, type the code it shows now (this enrolment expires '
-            'at %s).' % enrolment['expires_at'])
-
-
-def confirm(api, out, target, digits, code=None):
-    """Confirm the pending enrolment: ``code``, or up to three typed.
-
-    ``api`` is an os_totp.Client, or identity.TOTP.
-    """
-    for attempt in range(1, CODE_TRIES + 1):
-        if code is None:
-            try:
-                typed = out.ask('%d-digit code: ' % digits)
-            except EOFError:
-                break
-        else:
-            typed = code
-        try:
-            return api.confirm(target.id, _typed(typed))
-        except (os_totp.BadRequest, os_totp.CodeNotAccepted) as exc:
-            if code is not None:
-                raise errors.CLIError(
-                    'The code was not accepted; nothing was stored and Two '
-                    'Factor Authentication stays as it was (%s)'
-                    % exc.message, errors.CODE_INVALID) from None
-        except os_totp.APIError as exc:
-            raise refused(exc) from None
-        if attempt < CODE_TRIES:
-            out.say('That code does not match (is the phone\'s clock '
-                    'right?). Try the next code the app shows.')
-    raise errors.CLIError(
-        'No valid code was typed; nothing was stored and Two Factor '
-        'Authentication stays as it was.', errors.CODE_INVALID)
-
-
-def recovery_text(codes):
-    return ('Recovery codes (shown only now; store them somewhere safe, '
-            'apart from the phone). Each logs you in once in place of a '
-            'code, typed after the password as shown, dashes included:\n'
-            + '\n'.join('    ' + code for code in codes))
 
 
 def _enabled(out, target, devices, answer):
@@ -204,7 +62,7 @@ def _enabled(out, target, devices, answer):
             % (target.account, _devices(devices)))
     if codes:
         data['recovery_codes'] = codes
-        text += '\n\n' + recovery_text(codes)
+        text += '\n\n' + steps.recovery_text(codes)
     out.result(data, text)
     return errors.OK
 
@@ -223,23 +81,23 @@ def enable(args, connect):
     try:
         state = api.status(target.id)
     except os_totp.APIError as exc:
-        raise refused(exc) from None
+        raise steps.refused(exc) from None
     existing = len(state['devices'])
     if args.code is not None:
         if state['pending_enrolment'] is None:
             raise errors.CLIError(
                 'No pending enrolment for %s (none begun, or it expired): '
                 'run keystone-totp enable.' % target.account)
-        answer = confirm(api, out, target, None, args.code)
+        answer = steps.confirm(api, out, target, None, args.code)
         return _enabled(out, target, existing + 1, answer)
     if existing and not args.add_device:
         raise errors.CLIError(
             'Two Factor Authentication is already enabled for %s (%s); use '
             '--add-device to add another device, or disable it first.'
             % (target.account, _devices(existing)), errors.STATE)
-    enrolment = with_proof(out, args, lambda passcode: api.begin(
+    enrolment = steps.with_proof(out, args, lambda passcode: api.begin(
         target.id, args.label, passcode))
-    uri = enrolment_uri(enrolment, args)
+    uri = steps.enrolment_uri(enrolment, args)
     if args.qr_file:
         qr.save(uri, args.qr_file)
     if args.no_confirm:
@@ -253,11 +111,11 @@ def enable(args, connect):
             % (target.account, qr.grouped(enrolment['secret']), uri,
                enrolment['expires_at'])))
         return errors.OK
-    show_enrolment(out, target, enrolment, uri)
+    steps.show_enrolment(out, target, enrolment, uri)
     if args.qr_file:
         out.say('The QR code is also in %s (readable only by you; '
                 'delete it once scanned).' % args.qr_file)
-    answer = confirm(api, out, target, enrolment['digits'])
+    answer = steps.confirm(api, out, target, enrolment['digits'])
     return _enabled(out, target, existing + 1, answer)
 
 
@@ -269,7 +127,7 @@ def status(args, connect):
     try:
         state = api.status(target.id)
     except os_totp.APIError as exc:
-        raise refused(exc) from None
+        raise steps.refused(exc) from None
     devices = state['devices']
     if devices:
         lines = ['Two Factor Authentication is on for %s (%s).' % (
@@ -278,7 +136,7 @@ def status(args, connect):
             lines.append('  %s  %s  created %s  last used %s' % (
                 d['id'], d.get('label') or '-', d.get('created_at') or '-',
                 d.get('last_used_at') or 'never'))
-        lines.append('Recovery codes left: %d' % recovery_left(state))
+        lines.append('Recovery codes left: %d' % steps.recovery_left(state))
         text = '\n'.join(lines)
     else:
         text = 'Two Factor Authentication is off for %s.' % target.account
@@ -294,7 +152,7 @@ def disable(args, connect):
     try:
         state = api.status(target.id)
     except os_totp.APIError as exc:
-        raise refused(exc) from None
+        raise steps.refused(exc) from None
     ids = [d['id'] for d in state['devices']]
     if not ids:
         raise errors.CLIError(
@@ -317,10 +175,10 @@ def disable(args, connect):
         if answer.lower() not in ('y', 'yes'):
             raise errors.CLIError('Cancelled; nothing was removed.')
     if args.device is None:
-        with_proof(out, args, lambda passcode: api.disable(
+        steps.with_proof(out, args, lambda passcode: api.disable(
             target.id, passcode))
     else:
-        with_proof(out, args, lambda passcode: api.remove_device(
+        steps.with_proof(out, args, lambda passcode: api.remove_device(
             target.id, args.device, passcode))
     left = len(ids) - removing
     data = dict(_summary(target, {'devices': []}), removed=removing,
@@ -343,14 +201,14 @@ def recovery_codes(args, connect):
     target = _target(conn, args)
     api = identity.TOTP(conn)
     if args.revoke:
-        with_proof(out, args, lambda passcode: api.revoke_recovery_codes(
+        steps.with_proof(out, args, lambda passcode: api.revoke_recovery_codes(
             target.id, passcode))
         out.result({'user_id': target.id, 'recovery_codes_left': 0},
                    'The recovery codes of %s are revoked.' % target.account)
         return errors.OK
-    answer = with_proof(out, args, lambda passcode: (
+    answer = steps.with_proof(out, args, lambda passcode: (
         api.new_recovery_codes(target.id, passcode)))
     out.result({'user_id': target.id, 'recovery_codes': answer['codes']},
                'New recovery codes for %s; the old ones no longer work.\n%s'
-               % (target.account, recovery_text(answer['codes'])))
+               % (target.account, steps.recovery_text(answer['codes'])))
     return errors.OK

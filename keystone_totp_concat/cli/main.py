@@ -27,6 +27,7 @@ from keystone_totp_concat.cli import auth
 from keystone_totp_concat.cli import enrol
 from keystone_totp_concat.cli import errors
 from keystone_totp_concat.cli import login
+from keystone_totp_concat.cli import steps
 
 PROG = 'keystone-totp'
 
@@ -98,7 +99,7 @@ def _build_parser(config, argv):
     enable.add_argument('--issuer',
                         help='issuer shown by the app (default: '
                              '$%s, else the cloud\'s setting)'
-                             % enrol.ISSUER_ENV)
+                             % steps.ISSUER_ENV)
     enable.add_argument('--qr-file', metavar='PATH',
                         help='also write the QR code to a .png or .svg file')
     enable.add_argument('--no-confirm', action='store_true',

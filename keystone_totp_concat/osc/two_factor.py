@@ -13,7 +13,7 @@
 """``openstack two factor show|enable|disable``, ``... device
 list|show|delete`` and ``... recovery codes create|revoke``.
 
-The flows and messages are ``keystone-totp``'s (cli/enrol.py): the same
+The flows and messages are ``keystone-totp``'s (cli/steps.py): the same
 prompts, QR code and proof handling. What is meant for a person (QR code,
 prompts) goes to stderr, so stdout holds only the formatted result.
 Refusals end as one line (osc_lib's CommandError), never a traceback.
@@ -25,10 +25,10 @@ from osc_lib.cli import format_columns
 from osc_lib.command import command
 from osc_lib import exceptions
 
-from keystone_totp_concat.cli import enrol
 from keystone_totp_concat.cli import errors
 from keystone_totp_concat.cli import identity
 from keystone_totp_concat.cli import output
+from keystone_totp_concat.cli import steps
 from keystone_totp_concat.client import os_totp
 
 LOG = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def _add_current_code(parser):
 def _one_line(exc):
     """The CommandError for what the library or the shared flows raised."""
     if isinstance(exc, os_totp.APIError):
-        exc = enrol.refused(exc)
+        exc = steps.refused(exc)
     return exceptions.CommandError(exc.message)
 
 
@@ -111,7 +111,7 @@ def _summary(target, state):
         'user_id': target.id, 'user': target.name, 'domain': target.domain,
         'enabled': bool(state['devices']), 'devices': len(state['devices']),
         'pending_enrolment_expires_at': pending.get('expires_at'),
-        'recovery_codes_left': enrol.recovery_left(state)}
+        'recovery_codes_left': steps.recovery_left(state)}
 
 
 def _show_one(data):
@@ -142,7 +142,7 @@ class EnableTwoFactor(_TwoFactor, command.ShowOne):
         parser.add_argument(
             '--issuer', metavar='<issuer>',
             help='Issuer shown by the app (default: $%s, else the cloud\'s '
-                 'setting)' % enrol.ISSUER_ENV)
+                 'setting)' % steps.ISSUER_ENV)
         parser.add_argument(
             '--add-device', action='store_true',
             help='Enrol one more device when Two Factor Authentication is '
@@ -163,24 +163,24 @@ class EnableTwoFactor(_TwoFactor, command.ShowOne):
         target = self.target(parsed_args)
         existing = len(api.status(target.id)['devices'])
         if parsed_args.code is not None:
-            answer = enrol.confirm(api, out, target, None, parsed_args.code)
+            answer = steps.confirm(api, out, target, None, parsed_args.code)
             return self.enabled(target, existing + 1, answer)
         if existing and not parsed_args.add_device:
             raise errors.CLIError(
                 'Two Factor Authentication is already enabled for %s; use '
                 '--add-device to add another device, or disable it first.'
                 % target.account)
-        enrolment = enrol.with_proof(out, parsed_args, lambda passcode: (
+        enrolment = steps.with_proof(out, parsed_args, lambda passcode: (
             api.begin(target.id, parsed_args.label, passcode)))
-        uri = enrol.enrolment_uri(enrolment, parsed_args)
+        uri = steps.enrolment_uri(enrolment, parsed_args)
         if parsed_args.no_confirm:
             data = {k: enrolment[k] for k in (
                 'user_id', 'secret', 'account', 'digits', 'period',
                 'algorithm', 'expires_at', 'label')}
             data['otpauth_uri'] = uri
             return _show_one(data)
-        enrol.show_enrolment(out, target, enrolment, uri)
-        answer = enrol.confirm(api, out, target, enrolment['digits'])
+        steps.show_enrolment(out, target, enrolment, uri)
+        answer = steps.confirm(api, out, target, enrolment['digits'])
         return self.enabled(target, existing + 1, answer)
 
     @staticmethod
@@ -232,7 +232,7 @@ class DisableTwoFactor(_TwoFactor, command.Command):
         _confirmed(out, parsed_args, 'Remove %d device(s) of %s and turn '
                    'Two Factor Authentication off? [y/N] '
                    % (devices, target.account))
-        enrol.with_proof(out, parsed_args, lambda passcode: api.disable(
+        steps.with_proof(out, parsed_args, lambda passcode: api.disable(
             target.id, passcode))
 
 
@@ -275,7 +275,7 @@ class DeleteDevice(_TwoFactor, command.Command):
         failed = 0
         for device_id in parsed_args.devices:
             try:
-                enrol.with_proof(out, parsed_args, lambda passcode: (
+                steps.with_proof(out, parsed_args, lambda passcode: (
                     api.remove_device(target.id, device_id, passcode)))
             except (errors.CLIError, os_totp.APIError) as exc:
                 if len(parsed_args.devices) == 1:
@@ -297,7 +297,7 @@ class CreateRecoveryCodes(_TwoFactor, command.Lister):
 
     def act(self, api, parsed_args):
         target = self.target(parsed_args)
-        answer = enrol.with_proof(self.output(), parsed_args, lambda p: (
+        answer = steps.with_proof(self.output(), parsed_args, lambda p: (
             api.new_recovery_codes(target.id, p)))
         return ('Recovery Code',), [(code,) for code in answer['codes']]
 
@@ -312,5 +312,5 @@ class RevokeRecoveryCodes(_TwoFactor, command.Command):
 
     def act(self, api, parsed_args):
         target = self.target(parsed_args)
-        enrol.with_proof(self.output(), parsed_args, lambda p: (
+        steps.with_proof(self.output(), parsed_args, lambda p: (
             api.revoke_recovery_codes(target.id, p)))

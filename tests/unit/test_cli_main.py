@@ -25,10 +25,10 @@ import pytest
 import requests
 
 from keystone_totp_concat.cli import auth
-from keystone_totp_concat.cli import enrol
 from keystone_totp_concat.cli import errors
 from keystone_totp_concat.cli import login
 from keystone_totp_concat.cli import main
+from keystone_totp_concat.cli import steps
 from keystone_totp_concat.client import protocol
 from keystone_totp_concat.core import totp
 
@@ -99,7 +99,7 @@ def test_help_lists_commands_and_exit_codes(no_cloud, capsys):
 
 def test_spaces_inside_a_typed_code_are_ignored():
     typed = code(0)[:3] + ' ' + code(0)[3:] + '\n'
-    assert enrol._typed(typed) == code(0)
+    assert steps.without_spaces(typed) == code(0)
 
 
 def _http_error(cls, status, body):
@@ -186,11 +186,11 @@ def test_debug_adds_a_traceback(no_cloud, capsys):
 
 def test_a_keystone_without_the_api_is_named():
     from keystone_totp_concat.client import os_totp
-    failure = enrol.refused(os_totp.NotServed(
+    failure = steps.refused(os_totp.NotServed(
         404, 'The resource could not be found.'))
     assert 'does not serve the OS-TOTP API' in failure.message
     assert failure.exit_code == errors.ERROR
-    policy = enrol.refused(os_totp.Forbidden(
+    policy = steps.refused(os_totp.Forbidden(
         403, 'You are not authorized to perform the requested action: '
         'identity:get_totp_status.'))
     assert policy.message.startswith('Not allowed: ')
