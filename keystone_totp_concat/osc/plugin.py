@@ -26,10 +26,16 @@ API_VERSIONS = ('1',)
 
 
 def make_client(instance):
-    """The OS-TOTP client on the command's session, catalog and region."""
+    """The OS-TOTP client on the command's session, catalog and region.
+
+    ``--os-identity-endpoint-override`` (or clouds.yaml's
+    ``identity_endpoint_override``), when given, is Keystone's v3 URL.
+    """
     from keystone_totp_concat.client import os_totp
+    override = instance.get_configuration().get('identity_endpoint_override')
     return os_totp.Client(instance.session, interface=instance.interface,
-                          region_name=instance.region_name)
+                          region_name=instance.region_name,
+                          endpoint_override=override)
 
 
 def build_option_parser(parser):

@@ -236,3 +236,20 @@ def test_others_are_off_limits_without_the_admin_role(cloud, home):
                  '--yes')
     assert 'Not allowed' in one_line_error(result, user.password)
     assert len(stored(cloud, other)) == 1
+
+
+def test_the_identity_endpoint_override_is_where_the_calls_go(cloud, home):
+    """--os-identity-endpoint-override wins over the catalog.
+
+    Given here as its OS_ variable: a dead override fails, with no fallback
+    to the catalog.
+    """
+    user = cloud.create_user()
+    works = env_of(cloud, home, user,
+                   OS_IDENTITY_ENDPOINT_OVERRIDE=cloud.url)
+    assert as_json(osc(works, 'show', '-f', 'json'))['enabled'] is False
+
+    dead = env_of(cloud, home, user,
+                  OS_IDENTITY_ENDPOINT_OVERRIDE='http://127.0.0.1:9/v3')
+    line = one_line_error(osc(dead, 'show'), user.password)
+    assert '127.0.0.1:9' in line
