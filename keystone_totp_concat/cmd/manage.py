@@ -29,9 +29,9 @@ import keystone.conf
 from oslo_config import cfg
 from oslo_log import log
 
-from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import keystone_indexes
 from keystone_totp_concat.db import migration
+from keystone_totp_concat.db import throttle as db_throttle
 
 CONF = keystone.conf.CONF
 LOG = log.getLogger(__name__)
@@ -72,8 +72,8 @@ def do_db_version():
 
 def do_throttle_reset():
     user_id = CONF.command.user_id
-    if db_api.reset_throttle(user_id, (db_api.THROTTLE,
-                                       db_api.PROOF_THROTTLE)):
+    tables = (db_throttle.THROTTLE, db_throttle.PROOF_THROTTLE)
+    if db_throttle.reset_throttle(user_id, tables):
         print('Code checks of user %s unlocked, failure count cleared.'
               % user_id)
     else:

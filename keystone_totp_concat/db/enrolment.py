@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import models
+from keystone_totp_concat.db import statements
 
 
 pending = models.pending
@@ -43,7 +44,7 @@ def put_pending(user_id, encrypted_secret, key_hash, label, proved,
                   key_hash=key_hash, label=label, proved=proved,
                   created_at=created_at, expires_at=expires_at)
     with sql.session_for_write() as session:
-        db_api.upsert(session, pending, **values)
+        statements.upsert(session, pending, **values)
 
 
 def get_pending(user_id):

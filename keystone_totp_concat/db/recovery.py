@@ -25,10 +25,10 @@ requests on any node, exactly one uses it.
 from keystone.common import sql
 import sqlalchemy as sa
 
-from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import exact
 from keystone_totp_concat.db import models
 from keystone_totp_concat.db import retry
+from keystone_totp_concat.db import throttle as db_throttle
 
 recovery_code = models.recovery_code
 
@@ -99,7 +99,7 @@ def use(user_id, code_id, now, forget_failures=True):
                    recovery_code.c.used_at.is_(None))
             .values(used_at=now)).rowcount
         if used and forget_failures:
-            db_api.clear_throttle(session, user_id)
+            db_throttle.clear_throttle(session, user_id)
         return bool(used)
 
 

@@ -24,7 +24,7 @@ Unlike oslo.db's ``wrap_db_retry``, which logs its last failure with a
 traceback at ERROR, a conflict that outlives the attempts is logged as one
 WARNING line (no traceback, no SQL: a driver message may quote parameters)
 and raised as ``WriteConflict``, a Keystone ``Conflict`` (409): the login
-path turns it into a refusal (verify._store), and an API call answers 409
+path turns it into a refusal (store.call), and an API call answers 409
 rather than 500. Anything else (a lost connection, a node without quorum)
 is not retried here and fails closed where it is caught.
 """

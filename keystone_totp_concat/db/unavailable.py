@@ -24,7 +24,7 @@ traceback or driver message (a driver message may quote SQL parameters).
 No token is made: the request ended before one was.
 
 This package's own tables fail closed before that point (a refused code,
-401, see verify._store); this handler is for Keystone's queries.
+401, see store.call); this handler is for Keystone's queries.
 """
 
 import flask

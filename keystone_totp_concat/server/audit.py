@@ -10,12 +10,13 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Audit trail of refused second factors and of used recovery codes.
+"""Audit trail: refused second factors, used recovery codes, changes.
 
 A login refused for its code never reaches Keystone's password check, which
 is where Keystone emits its CADF ``authenticate`` failure event; this module
-emits that event instead, and logs who tried from where. Never the code, the
-password or the secret.
+emits that event instead, and logs who tried from where. The OS-TOTP API's
+changes (2FA on or off, devices, recovery codes) get a CADF event and a log
+line too. Never the code, the password or the secret.
 """
 
 import keystone.conf
@@ -34,7 +35,8 @@ CONF = keystone.conf.CONF
 LOG = log.getLogger(__name__)
 NOTIFY_OP = 'authenticate'
 NOTIFY_EVENT = '%s.%s' % (notifications.SERVICE, NOTIFY_OP)
-RECOVERY_EVENT = 'identity.OS-TOTP.recovery_code_used'
+CHANGE_EVENT = 'identity.OS-TOTP.%s'
+RECOVERY_EVENT = CHANGE_EVENT % 'recovery_code_used'
 
 
 def refuse(user_id, why, user_name=None):
@@ -58,24 +60,42 @@ def refuse(user_id, why, user_name=None):
     return error
 
 
-def _notify(user_id, outcome, target, event_type, user_name=None,
-            **payload):
-    """A CADF event of the ``authenticate`` action for ``user_id``.
+def changed(action, event, user_id, what, device_id=None):
+    """An OS-TOTP API change to ``user_id``'s 2FA, by the request's caller.
 
-    Same call Keystone's own auth plugins make for their CADF failures.
-    Keystone names the initiator (``name``, and ``username`` kept for
-    compatibility) from the user's record unless it is named already. With
-    no notification driver configured the event would go nowhere, so it is
-    not built: building it reads the service catalog.
+    ``action`` and ``event`` name the CADF event (``event`` after
+    ``identity.OS-TOTP.``); ``what`` says it in the log line.
+    """
+    _notify(None, taxonomy.OUTCOME_SUCCESS,
+            resource.Resource(typeURI=taxonomy.ACCOUNT_USER, id=user_id),
+            CHANGE_EVENT % event, action=action, device_id=device_id)
+    LOG.info('Two Factor Authentication of user %(user)s: %(what)s '
+             '(device %(device)s) by user %(actor)s from %(addr)s.',
+             {'user': user_id, 'what': what, 'device': device_id or '-',
+              'actor': compat.caller_id(),
+              'addr': auth_request.remote_addr()})
+
+
+def _notify(user_id, outcome, target, event_type, user_name=None,
+            action=NOTIFY_OP, **payload):
+    """A CADF event of ``action`` (a login's ``authenticate``).
+
+    Same call Keystone's own auth plugins and APIs make for their events.
+    The initiator is the request's caller, or ``user_id`` when given (a
+    login, before any token); Keystone names it (``name``, and ``username``
+    kept for compatibility) from the user's record unless it is named
+    already. With no notification driver configured the event would go
+    nowhere, so it is not built: building it reads the service catalog.
     """
     if not _notifications_sent():
         return
     initiator = notifications.build_audit_initiator()
-    initiator.user_id = user_id
+    if user_id is not None:
+        initiator.user_id = user_id
     if user_name is not None:
         initiator.name = initiator.username = user_name
     compat.send_audit_notification(
-        action=NOTIFY_OP, initiator=initiator, outcome=outcome,
+        action=action, initiator=initiator, outcome=outcome,
         target=target, event_type=event_type, **payload)
 
 

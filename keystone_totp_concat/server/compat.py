@@ -54,6 +54,11 @@ def request_context():
     return RBAC._get_oslo_req_context()
 
 
+def caller_id():
+    """The user id of the request's token, or None."""
+    return getattr(request_context(), 'user_id', None)
+
+
 def send_audit_notification(**event):
     """A CADF event of any type (notifications._send_audit_notification)."""
     notifications._send_audit_notification(**event)

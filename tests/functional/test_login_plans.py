@@ -41,6 +41,7 @@ from keystone_totp_concat.db import api
 from keystone_totp_concat.db import enrolment
 from keystone_totp_concat.db import keystone_indexes
 from keystone_totp_concat.db import recovery
+from keystone_totp_concat.db import throttle as db_throttle
 from keystone_totp_concat.server import credentials
 from tests import databases
 
@@ -190,12 +191,14 @@ def exercise(user, cred):
     call(api.release_use, user, cred, STEP + 2)
     # Refusals up to a lockout, a right code then, a wrong password.
     for _ in range(4):
-        call(api.count_check, user, NOW, **lock)
-    call(api.count_check, user, NOW, unproved=1, **lock)
+        call(db_throttle.count_check, user, NOW, **lock)
+    call(db_throttle.count_check, user, NOW, unproved=1, **lock)
     call(api.use_code, user, cred, STEP + 3, NOW)
-    call(api.note_refusal, user)
-    call(api.count_check, user, NOW, table=api.PROOF_THROTTLE, **lock)
-    call(api.reset_throttle, user, (api.THROTTLE, api.PROOF_THROTTLE))
+    call(db_throttle.note_refusal, user)
+    call(db_throttle.count_check, user, NOW,
+         table=db_throttle.PROOF_THROTTLE, **lock)
+    call(db_throttle.reset_throttle, user,
+         (db_throttle.THROTTLE, db_throttle.PROOF_THROTTLE))
     # The OS-TOTP API and its purges.
     call(enrolment.put_pending, user, 'x', 'h', None, True, NOW - 10, NOW - 5)
     call(enrolment.get_pending, user)

@@ -30,7 +30,8 @@ import sqlalchemy as sa
 from keystone_totp_concat.db import api
 from keystone_totp_concat.db import keystone_indexes
 from keystone_totp_concat.db import migration
-from keystone_totp_concat.server import verify
+from keystone_totp_concat.db import throttle as db_throttle
+from keystone_totp_concat.server import code_use
 from tests import databases
 
 NOW = 1_800_000_000
@@ -42,14 +43,14 @@ def new_id():
 
 
 def count(user_id, now=NOW):
-    return api.count_check(user_id, now, MAX_FAILURES, BASE, CAP)
+    return db_throttle.count_check(user_id, now, MAX_FAILURES, BASE, CAP)
 
 
-def use(user_id, credential_id, step, now=NOW, table=api.THROTTLE):
+def use(user_id, credential_id, step, now=NOW, table=db_throttle.THROTTLE):
     return api.use_code(user_id, credential_id, step, now, table)
 
 
-def throttle_row(user_id, table=api.THROTTLE):
+def throttle_row(user_id, table=db_throttle.THROTTLE):
     with sql.session_for_read() as session:
         return session.execute(sa.select(table).where(
             table.c.user_id == user_id)).one_or_none()
@@ -135,9 +136,10 @@ def test_checks_are_counted_until_the_lockout(database):
 
 def test_a_single_allowed_check_starts_the_lockout_at_once(database):
     user = new_id()
-    first = api.count_check(user, NOW, 1, BASE, CAP)
+    first = db_throttle.count_check(user, NOW, 1, BASE, CAP)
     assert (first.allowed, first.locked_until) == (True, NOW + BASE)
-    assert api.count_check(user, NOW + 1, 1, BASE, CAP).allowed is False
+    slot = db_throttle.count_check(user, NOW + 1, 1, BASE, CAP)
+    assert slot.allowed is False
 
 
 def test_lockouts_double_up_to_the_cap_and_success_resets(database):
@@ -186,7 +188,7 @@ def read_then(call):
     """
     def read(session):
         return session.execute(
-            sa.select(api.THROTTLE.c.user_id).limit(1)).all()
+            sa.select(db_throttle.THROTTLE.c.user_id).limit(1)).all()
     return api.login_transaction(read, lambda session, _: call(session))
 
 
@@ -205,7 +207,7 @@ def test_a_login_reads_and_records_in_one_transaction(database):
     # On SQLite the read has a transaction of its own (login_transaction).
     assert len(begun) == (1 if databases.selected() != 'sqlite' else 2)
     # A wrong code is counted in the read's transaction just as well.
-    slot = read_then(lambda session: api.count_check_in(
+    slot = read_then(lambda session: db_throttle.count_check_in(
         session, user, NOW, MAX_FAILURES, BASE, CAP))
     assert slot.allowed and throttle_row(user).failures == 1
 
@@ -228,8 +230,9 @@ def test_concurrent_login_transactions_all_get_an_answer(database):
     there. Exactly MAX_FAILURES of the wrong codes are checked.
     """
     user = new_id()
-    slots = race(12, lambda: read_then(lambda session: api.count_check_in(
-        session, user, NOW, MAX_FAILURES, BASE, CAP)))
+    slots = race(12, lambda: read_then(
+        lambda session: db_throttle.count_check_in(
+            session, user, NOW, MAX_FAILURES, BASE, CAP)))
     assert None not in slots
     assert sum(s.allowed for s in slots) == MAX_FAILURES
 
@@ -275,8 +278,8 @@ def test_a_refusal_for_a_wrong_password_is_written_but_not_counted(database):
     user = new_id()
     for _ in range(2):
         count_unproved(user, 2)
-    api.note_refusal(user)
-    api.note_refusal(user)
+    db_throttle.note_refusal(user)
+    db_throttle.note_refusal(user)
     row = throttle_row(user)
     assert (row.failures, row.locked_until, row.refused) == (2, 0, 2)
 
@@ -285,22 +288,24 @@ def test_proofs_have_a_throttle_of_their_own(database):
     """A lockout of the proofs leaves the login's checks alone."""
     user, cred = new_id(), new_id()
     for _ in range(MAX_FAILURES):
-        api.count_check(user, NOW, MAX_FAILURES, BASE, CAP,
-                        table=api.PROOF_THROTTLE)
-    assert not api.count_check(user, NOW, MAX_FAILURES, BASE, CAP,
-                               table=api.PROOF_THROTTLE).allowed
-    assert not use(user, cred, 100, table=api.PROOF_THROTTLE).allowed
+        db_throttle.count_check(user, NOW, MAX_FAILURES, BASE, CAP,
+                                table=db_throttle.PROOF_THROTTLE)
+    assert not db_throttle.count_check(
+        user, NOW, MAX_FAILURES, BASE, CAP,
+        table=db_throttle.PROOF_THROTTLE).allowed
+    assert not use(user, cred, 100, table=db_throttle.PROOF_THROTTLE).allowed
     assert throttle_row(user) is None
     assert count(user).allowed
     assert use(user, cred, 100).allowed
-    assert api.reset_throttle(user, (api.THROTTLE, api.PROOF_THROTTLE)) == 2
+    tables = (db_throttle.THROTTLE, db_throttle.PROOF_THROTTLE)
+    assert db_throttle.reset_throttle(user, tables) == 2
 
 
 def test_a_success_forgets_the_history(database):
     user, cred = new_id(), new_id()
     count(user)
     assert use(user, cred, 100).history is True
-    assert api.reset_throttle(user) == 1
+    assert db_throttle.reset_throttle(user) == 1
     assert throttle_row(user) is None
     assert use(user, cred, 101).history is False
 
@@ -314,14 +319,14 @@ def test_concurrent_uses_of_one_step_let_exactly_one_through(database):
 
 def test_the_purge_runs_at_most_once_a_step_per_process(database):
     user = new_id()
-    verify._purged_before = None
+    code_use._purged_before = None
     api.record_use(user, 'old', 10)
-    verify._purge(10_000)
+    code_use.purge(10_000)
     assert last_step(user, 'old') is None
     api.record_use(user, 'old', 10)
-    verify._purge(10_000)
+    code_use.purge(10_000)
     assert last_step(user, 'old') == 10  # same cut-off: skipped
-    verify._purge(10_001)
+    code_use.purge(10_001)
     assert last_step(user, 'old') is None
 
 
@@ -353,7 +358,7 @@ def test_reset_throttle_unlocks(database):
     for _ in range(MAX_FAILURES):
         count(user)
     assert not count(user).allowed
-    assert api.reset_throttle(user) == 1
+    assert db_throttle.reset_throttle(user) == 1
     assert count(user).allowed
 
 
@@ -369,7 +374,8 @@ def race(n, call):
 
 
 def count_unproved(user_id, unproved, now=NOW):
-    return api.count_check(user_id, now, MAX_FAILURES, BASE, CAP, unproved)
+    return db_throttle.count_check(user_id, now, MAX_FAILURES, BASE, CAP,
+                                   unproved)
 
 
 def test_checks_without_the_password_stop_before_a_lockout(database):

@@ -26,7 +26,9 @@ from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.db import enrolment
 from keystone_totp_concat.db import recovery as db_recovery
 from keystone_totp_concat.db import retry
-from keystone_totp_concat.server import verify
+from keystone_totp_concat.db import throttle as db_throttle
+from keystone_totp_concat.server import code_use
+from keystone_totp_concat.server import outcomes
 
 
 @pytest.fixture(autouse=True)
@@ -88,8 +90,9 @@ def test_other_errors_are_not_retried(error):
 
 def test_every_write_of_the_package_tables_retries():
     writes = [db_api.record_use, db_api.release_use, db_api.purge_last_use,
-              db_api._count_check, db_api.use_code, db_api.note_refusal,
-              db_api.reset_throttle, enrolment.put_pending,
+              db_throttle._count_check, db_api.use_code,
+              db_throttle.note_refusal, db_throttle.reset_throttle,
+              enrolment.put_pending,
               enrolment.take_pending, enrolment.delete_pending,
               enrolment.purge_expired_pending, enrolment.add_device,
               enrolment.delete_devices, db_recovery.replace_set,
@@ -105,8 +108,8 @@ def test_a_login_whose_record_keeps_conflicting_is_refused(monkeypatch,
     write, calls = failing(retry.ATTEMPTS)
     monkeypatch.setattr(db_api, 'record_use',
                         lambda *args: write(args))
-    used = verify.Verified('u1', 'c1', 1000)
-    assert verify.record_use(used) is False
+    used = outcomes.Verified('u1', 'c1', 1000)
+    assert code_use.record_use(used) is False
     assert len(calls) == retry.ATTEMPTS
     assert all(r.exc_info is None for r in caplog.records)
     assert not any('Traceback' in r.getMessage() for r in caplog.records)

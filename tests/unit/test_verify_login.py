@@ -24,8 +24,9 @@ from keystone.conf import identity
 import pytest
 
 from keystone_totp_concat.db import api as db_api
+from keystone_totp_concat.server.auth import login_check
 from keystone_totp_concat.server import credentials
-from keystone_totp_concat.server import verify
+from keystone_totp_concat.server import outcomes
 
 CONF = keystone.conf.CONF
 identity.register_opts(CONF)
@@ -76,20 +77,20 @@ def domain_drivers():
 
 
 def test_the_sql_driver_lookup_joins_the_transaction(store):
-    enrolment, decision = verify.check_login(store.lookup, '123456')
+    enrolment, decision = login_check.check_login(store.lookup, '123456')
     assert store.lookup_in_transaction is True
     assert (store.read, store.committed) == ([USER_ID], True)
     assert not enrolment.enrolled
-    assert decision.outcome is verify.Outcome.NOT_CHECKED
+    assert decision.outcome is outcomes.Outcome.NOT_CHECKED
 
 
 def test_other_drivers_look_up_outside_it(store, domain_drivers):
     """Their lookup may write (ID mappings, shadow users) on its own."""
-    enrolment, decision = verify.check_login(store.lookup, '123456')
+    enrolment, decision = login_check.check_login(store.lookup, '123456')
     assert store.lookup_in_transaction is False
     assert (store.read, store.committed) == ([USER_ID], True)
     assert not enrolment.enrolled
-    assert decision.outcome is verify.Outcome.NOT_CHECKED
+    assert decision.outcome is outcomes.Outcome.NOT_CHECKED
 
 
 class NoSuchUser(Exception):
@@ -103,7 +104,7 @@ def test_what_the_lookup_raises_is_raised_as_is(store):
         raise refused
 
     with pytest.raises(NoSuchUser) as caught:
-        verify.check_login(lookup, '123456')
+        login_check.check_login(lookup, '123456')
     assert caught.value is refused
     # No credentials read, nothing committed.
     assert (store.read, store.committed) == ([], False)

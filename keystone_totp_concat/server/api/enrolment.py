@@ -34,8 +34,10 @@ import pyotp
 from keystone_totp_concat.core import totp
 from keystone_totp_concat.db import enrolment as db
 from keystone_totp_concat.server.api import errors
+from keystone_totp_concat.server import code_use
 from keystone_totp_concat.server import conf
 from keystone_totp_concat.server import credentials
+from keystone_totp_concat.server import outcomes
 from keystone_totp_concat.server import recovery_codes
 from keystone_totp_concat.server import verify
 
@@ -184,7 +186,7 @@ class Manager:
         }, initiator=initiator)
         db.add_device(credential_id, user_id, label or pending.label, now)
         # The confirm code is used: it cannot log in afterwards.
-        verify.record_use(verify.Verified(user_id, credential_id, step))
+        code_use.record_use(outcomes.Verified(user_id, credential_id, step))
         if enrolment.enrolled:
             return Confirmed(credential_id, False, None)
         # 2FA just turned on: the way back in if the phone is lost, shown

@@ -158,11 +158,6 @@ def register():
         enforcer.register_defaults(rules)
 
 
-def caller_id():
-    """The user id of the request's token, or None."""
-    return getattr(compat.request_context(), 'user_id', None)
-
-
 def allowed(action, target):
     """True when the caller passes ``action`` (no exception)."""
     ctx = compat.request_context()

@@ -32,6 +32,8 @@ from keystone.i18n import _
 from keystone_totp_concat.core import recovery
 from keystone_totp_concat.core import totp
 from keystone_totp_concat.server.auth import auth_request
+from keystone_totp_concat.server.auth import factors
+from keystone_totp_concat.server.auth import login_check
 from keystone_totp_concat.server.auth import second_factor
 from keystone_totp_concat.server import verify
 
@@ -49,10 +51,10 @@ class TOTPConcatPassword(password.Password):
         # the password and the code in the right order.
         paired = TOTP_METHOD in auth_request.requested_methods()
         login = _Login(auth_payload, paired)
-        enrolment, decision = verify.check_login(login.identify, login.code,
-                                                 login.probe)
+        enrolment, decision = login_check.check_login(
+            login.identify, login.code, login.probe)
         user_info = login.user_info
-        if not enrolment.enrolled and not paired:
+        if factors.needed(enrolment, paired) is factors.Needed.PASSWORD:
             return self._check_password(user_info.user_id,
                                         user_info.password)
 
@@ -87,8 +89,8 @@ class TOTPConcatPassword(password.Password):
 class _Login:
     """One request's password field, split, and its user once looked up.
 
-    verify.check_login calls ``identify`` once, inside the login's first
-    transaction or before it (see verify._lookup_in_transaction);
+    login_check.check_login calls ``identify`` once, inside the login's
+    first transaction or before it (see lookup_in_transaction there);
     ``password`` is then the request's PasswordCheck.
     """
 

@@ -30,8 +30,10 @@ from keystone.server.flask import common as ks_flask
 
 from keystone_totp_concat.core import totp
 from keystone_totp_concat.server import audit
+from keystone_totp_concat.server.auth import factors
 from keystone_totp_concat.server.auth import password_probe
 from keystone_totp_concat.server.auth import second_factor
+from keystone_totp_concat.server import code_use
 from keystone_totp_concat.server import credentials
 from keystone_totp_concat.server import verify
 
@@ -78,7 +80,7 @@ def require_code():
         ks_flask.set_unenforced_ok()
         raise exception.Unauthorized()  # Keystone's answer to an unknown id
     enrolment = credentials.load_enrolment(user_id)
-    if not enrolment.enrolled:
+    if factors.needed(enrolment) is factors.Needed.PASSWORD:
         return
     # The endpoint takes no token, so there is no RBAC to enforce; Keystone
     # must be told so before a refusal ends the request here.
@@ -95,6 +97,6 @@ def require_code():
         raise audit.refuse(user_id, second_factor.REFUSED)
     user['original_password'] = original
     if not password_is_right():
-        verify.password_refused(decision)
+        code_use.password_refused(decision)
         return  # Keystone refuses (and counts) the wrong password.
     second_factor.use_up(decision)

@@ -32,7 +32,9 @@ from keystone import exception
 from keystone_totp_concat.core import recovery
 from keystone_totp_concat.server import audit
 from keystone_totp_concat.server.auth import password_probe
+from keystone_totp_concat.server import code_use
 from keystone_totp_concat.server import conf
+from keystone_totp_concat.server import outcomes
 from keystone_totp_concat.server import verify
 
 CONF = conf.CONF
@@ -81,31 +83,31 @@ class PasswordCheck:
         return self._result
 
 
-def login(user_ref, enrolment, code, password, decision=verify.NOT_CHECKED):
+def login(user_ref, enrolment, code, password, decision=outcomes.NOT_CHECKED):
     """Verify both factors and use the code up; Keystone's password answer.
 
     ``user_ref`` is the user Keystone resolved for the request (its
     ``UserAuthInfo.user_ref``). ``password`` is the request's PasswordCheck,
     or None when an auth receipt of the same user already proved the
-    password. ``decision`` is verify.check_login's answer for ``code``,
+    password. ``decision`` is login_check's answer for ``code``,
     when the code was checked with the credentials' read.
     """
     user_id = user_ref['id']
     probe = password.probe if password is not None else None
-    if decision.outcome is verify.Outcome.NOT_CHECKED:
+    if decision.outcome is outcomes.Outcome.NOT_CHECKED:
         decision = _check(user_id, enrolment, code, probe)
     if not decision.accepted:
         raise audit.refuse(user_id, REFUSED, user_ref['name'])
     try:
         answer = password.confirm() if password is not None else None
     except exception.Unauthorized:
-        verify.password_refused(decision)
+        code_use.password_refused(decision)
         raise
     except Exception:
-        verify.release_use(decision)
+        code_use.release_use(decision)
         raise
     use_up(decision)
-    if decision.outcome is verify.Outcome.RECOVERY:
+    if decision.outcome is outcomes.Outcome.RECOVERY:
         _tell_recovery_code_used(user_id)
     return answer
 
@@ -126,11 +128,11 @@ def use_up(decision):
     proved its factor in it.
     """
     verified = decision.proof
-    if decision.outcome is verify.Outcome.RECOVERY:
-        if not verify.use_recovery_code(verified):
+    if decision.outcome is outcomes.Outcome.RECOVERY:
+        if not code_use.use_recovery_code(verified):
             raise audit.refuse(verified.user_id, 'TOTP code already used')
     else:
-        verify.settle(verified)
+        code_use.settle(verified)
     flask.after_this_request(functools.partial(_give_back_if_failed,
                                                decision))
 
@@ -151,5 +153,5 @@ def _tell_recovery_code_used(user_id):
 def _give_back_if_failed(decision, response):
     if (response.status_code >= 400
             and authorization.AUTH_RECEIPT_HEADER not in response.headers):
-        verify.release_use(decision)
+        code_use.release_use(decision)
     return response

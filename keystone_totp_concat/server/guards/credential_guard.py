@@ -117,7 +117,7 @@ def _refuse():
     ks_flask.set_unenforced_ok()
     LOG.warning('Refused user %(user)s access to a totp credential through '
                 '/v3/credentials (%(method)s) from %(addr)s.',
-                {'user': policy.caller_id(),
+                {'user': compat.caller_id(),
                  'method': flask.request.method,
                  'addr': flask.request.remote_addr})
     raise TOTPCredentialRefused()

@@ -10,7 +10,12 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Recovery codes follow devices made or removed outside the OS-TOTP API.
+"""The package's rows follow Keystone's users and credentials.
+
+A deleted user's pending enrolment, device details and recovery codes go
+with it, and so do a deleted credential's details.
+
+Recovery codes follow devices made or removed outside the OS-TOTP API.
 
 An admin may delete a user's ``totp`` credential on /v3/credentials, or
 create one there. Keystone's notification of a deleted credential names
@@ -27,6 +32,7 @@ from keystone import exception
 from keystone import notifications
 from oslo_log import log
 
+from keystone_totp_concat.db import enrolment as db
 from keystone_totp_concat.server import credentials
 from keystone_totp_concat.server.guards import credential_guard
 from keystone_totp_concat.server import recovery_codes
@@ -41,6 +47,10 @@ def install(app):
     app.after_request(after_delete)
     notifications.register_event_callback(
         notifications.ACTIONS.created, 'credential', credential_created)
+    notifications.register_event_callback(
+        notifications.ACTIONS.deleted, 'user', forget_user)
+    notifications.register_event_callback(
+        notifications.ACTIONS.deleted, 'credential', forget_credential)
 
 
 def note_owner():
@@ -86,3 +96,28 @@ def credential_created(service, resource_type, operation, payload):
         LOG.error('Could not check the recovery codes after credential '
                   '%(cred)s was created (%(err)s).',
                   {'cred': credential_id, 'err': type(e).__name__})
+
+
+def forget_user(service, resource_type, operation, payload):
+    """Drop a deleted user's pending enrolment, devices, recovery codes.
+
+    Their credentials go with the user, in Keystone.
+    """
+    user_id = payload.get('resource_info')
+    try:
+        db.delete_pending(user_id)
+        db.delete_devices(user_id)
+        recovery_codes.revoke(user_id)
+    except Exception as e:
+        LOG.warning('Could not drop the TOTP enrolment data of deleted user '
+                    '%(user)s (%(err)s).',
+                    {'user': user_id, 'err': type(e).__name__})
+
+
+def forget_credential(service, resource_type, operation, payload):
+    """Drop the details of a deleted credential (an admin's, say)."""
+    try:
+        db.forget_device(payload.get('resource_info'))
+    except Exception as e:
+        LOG.warning('Could not drop the details of a deleted TOTP device '
+                    '(%s).', type(e).__name__)

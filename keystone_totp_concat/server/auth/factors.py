@@ -1,0 +1,44 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What a user must prove to log in: the one place that decides it.
+
+Every path that lets a password in asks here: a login with the password
+method (password.py, its first transaction in login_check.py) and the
+self-service password change (password_change.py). A user with a ``totp``
+device needs a second factor (a current code of a device or a recovery
+code) beside the password; a user without one logs in with the password
+alone, exactly as with Keystone's stock method. A request that names the
+``totp`` method beside ``password`` asks for the second factor itself.
+"""
+
+import enum
+
+
+class Needed(enum.Enum):
+    """The factors a login must prove."""
+
+    # Keystone's stock check of the password, nothing else.
+    PASSWORD = 'password'
+    # The password and a second factor: a TOTP code or a recovery code.
+    PASSWORD_AND_CODE = 'password and code'
+
+
+def needed(enrolment, totp_requested=False):
+    """What a login of the user whose devices are ``enrolment`` needs.
+
+    ``totp_requested``: the request names the ``totp`` method beside the
+    password (``methods: ["password", "totp"]``).
+    """
+    if enrolment.enrolled or totp_requested:
+        return Needed.PASSWORD_AND_CODE
+    return Needed.PASSWORD
