@@ -17,6 +17,9 @@ configuration and policy references are generated from the code by the
 oslo.config and oslo.policy extensions, the release notes by reno's.
 """
 
+import configparser
+import os
+
 extensions = [
     'openstackdocstheme',
     'oslo_config.sphinxext',
@@ -24,17 +27,20 @@ extensions = [
     'reno.sphinxext',
 ]
 
-# openstackdocstheme
-openstackdocs_repo_name = 'keystone-totp-concat'
+# openstackdocstheme: the repository is not on opendev.org, so no links to
+# its sources or bug tracker there.
+openstackdocs_repo_name = ''
 openstackdocs_pdf_link = False
 openstackdocs_auto_name = False
 openstackdocs_use_storyboard = False
-openstackdocs_bug_project = 'keystone-totp-concat'
-openstackdocs_bug_tag = 'doc'
 
 project = 'keystone-totp-concat'
 copyright = 'keystone-totp-concat developers'
-release = version = '1.0.0'
+# The release, from setup.cfg (pbr builds it from there too).
+_setup_cfg = configparser.ConfigParser()
+_setup_cfg.read(os.path.join(os.path.dirname(__file__), '..', '..',
+                             'setup.cfg'))
+release = version = _setup_cfg['metadata']['version']
 
 source_suffix = {'.rst': 'restructuredtext'}
 master_doc = 'index'
@@ -42,9 +48,6 @@ exclude_patterns = []
 pygments_style = 'native'
 html_theme = 'openstackdocs'
 html_static_path = []
-# The bench's plots live with its results (bench/results/), where make
-# bench writes them.
-html_extra_path = []
 
 
 # reno names the notes of a history without any tag 0.0.0, as git describe
