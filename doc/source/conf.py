@@ -32,6 +32,7 @@ extensions = [
 openstackdocs_repo_name = ''
 openstackdocs_pdf_link = False
 openstackdocs_auto_name = False
+openstackdocs_auto_version = False
 openstackdocs_use_storyboard = False
 
 project = 'keystone-totp-concat'
