@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # Keystone servers of its own (0: in pytest's own process).
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv run test lint dist wheel genconfig genpolicy clean horizon-venv \
+.PHONY: venv run test lint docs dist wheel genconfig genpolicy clean horizon-venv \
 	horizon-2025.1-venv browser test-e2e test-cluster test-operator bench ldap-packages test-ldap \
 	memcached-packages test-cache bench-scale
 
@@ -68,6 +68,19 @@ lint: venv
 	$(BIN)/flake8
 	$(BIN)/lint-imports --no-logo --no-cache
 
+# The documentation (doc/source/) into doc/build/html, warnings as errors:
+# Sphinx, openstackdocstheme and reno (doc/requirements.txt, pinned by
+# constraints.txt) in the project's virtualenv, whose package the
+# configuration and policy references are generated from. The release
+# notes come from git: reno reads committed notes only.
+docs: $(VENV)/.docs-installed
+	rm -rf doc/build
+	$(BIN)/sphinx-build -W --keep-going -b html doc/source doc/build/html
+
+$(VENV)/.docs-installed: $(VENV)/.installed doc/requirements.txt
+	$(BIN)/pip install --quiet -c constraints.txt -r doc/requirements.txt
+	touch $@
+
 # Browser tests (tests/e2e/): Horizon in a virtualenv of its own, as its
 # Django stack is pinned apart (tests/e2e/horizon-constraints.txt), driven
 # by Debian's Chromium and chromedriver, installed here when missing.
@@ -122,8 +135,8 @@ galera-packages:
 test-galera: venv galera-packages
 	KTC_GALERA=1 $(BIN)/pytest tests/galera $(PYTEST_ARGS)
 
-# The operator's path of doc/operators.md, its marked commands run as
-# written (tests/operator/): the wheel into a new virtualenv with a stock
+# The operator's path of the documentation (doc/source/), its marked
+# commands run as written (tests/operator/): the wheel into a new virtualenv with a stock
 # Keystone on MariaDB (127.0.0.1) under uwsgi, enable, upgrade, roll back,
 # enable again. OPERATOR_RELEASES: the Keystone series (default 2026.2;
 # .ci/run adds the oldest, 2024.1). About 3 minutes a release; needs the
@@ -146,7 +159,8 @@ test-releases: venv
 
 # Side-by-side benchmark with stock Keystone (bench/), with 2 and 4 uwsgi
 # processes: about 25 minutes on two cores; writes bench/results/ and exits 1
-# when a target (README.md, "The four targets") does not hold. Not part of
+# when a target (doc/source/contributor/performance.rst, "The four
+# targets") does not hold. Not part of
 # CI: timings need a quiet machine.
 BENCH_ARGS ?=
 bench: venv

@@ -14,8 +14,8 @@
 
 Everything a reader needs to judge the numbers goes into the files: the
 command, the machine, the settings, per-scenario medians and p95, the ratios
-to the stock baseline and whether each target (README.md, "The four
-targets") holds.
+to the stock baseline and whether each target ("The four targets" of
+doc/source/contributor/performance.rst) holds.
 """
 
 import json

@@ -258,7 +258,8 @@ app, then type the 6-digit code it shows):
   keystone-totp enable
 
 (Keystone makes the secret and stores it only once the code matched; the
-same through the Identity API is in doc/api.md, /v3/users/{{user_id}}/OS-TOTP.)
+same through the Identity API, /v3/users/{{user_id}}/OS-TOTP, is in the API
+reference, doc/source/api/.)
 
 From then on the code goes directly after the password. With the openstack
 CLI (it asks for the code):
@@ -273,7 +274,7 @@ or the raw Identity API (replace 123456 with the current code):
     "password": "{demo_password}123456"}}}}}}}}}}'
 
 Without a valid code the answer is 401 "Additional authentications steps
-required.". README.md, "Enable Two Factor Authentication", has the details.
+required.". The user guide, doc/source/user/enable.rst, has the details.
 """
 
 

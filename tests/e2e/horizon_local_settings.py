@@ -19,7 +19,7 @@ sessions in files (a signed-cookie session would outlive "Sign Out" when a
 late request of the page before refreshes it), static files served by
 ``runserver --insecure``.
 The 2FA part is not here: it is etc/horizon/'s snippet, installed the way the
-README tells operators to.
+administration guide (doc/source/admin/horizon.rst) tells operators to.
 """
 
 import os

@@ -12,7 +12,8 @@
 
 """The v3passwordtotp plugin through keystoneauth1 and openstacksdk, against
 the suite's Keystone: what happens when a token must be renewed after its
-code was used, and the openstack.connect() usage the README shows."""
+code was used, and the openstack.connect() usage the user guide shows
+(doc/source/user/clients.rst)."""
 
 from keystoneauth1 import exceptions as ksa_exceptions
 from keystoneauth1 import loading

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The released wheel, installed the way doc/operators.md says.
+"""The released wheel, installed the way the installation guide says.
 
 ``make dist`` builds the sdist and wheel; the wheel goes into a new, empty
 virtualenv with Keystone (``pip install -c constraints.txt
@@ -82,7 +82,7 @@ def test_wheel_installs_beside_keystone(venv):
                 cwd=venv).split()
     assert found[0] == VERSION
     assert found[1].startswith(str(venv))
-    # The configuration files come with it (doc/operators.md).
+    # The configuration files come with it (doc/source/install/).
     share = venv / 'share/keystone-totp-concat'
     for name in ('keystone.conf.d/totp-concat.conf',
                  'policy.d/totp-credentials.yaml',

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Every OS-TOTP error answer names its kind (doc/api.md), on a real
+"""Every OS-TOTP error answer names its kind (doc/source/api/), on a real
 Keystone; the login's 401 stays Keystone's own, with none."""
 
 from tests import cloud as c

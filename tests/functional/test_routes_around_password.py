@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The routes around the password (doc/security.md), on a real Keystone.
+"""The routes around the password (doc/source/security/), on a real Keystone.
 
 Every route below needs a token first, and a token of an enrolled user needs
 the code; the secrets these routes create then log in without a code, by

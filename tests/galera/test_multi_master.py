@@ -78,7 +78,8 @@ def first_login(cloud, user):
     Keystone itself writes the user's row at the first login of a day
     (``last_active_at``, without a retry): a race of first logins across
     masters makes Keystone, not this plugin, answer 500 to the losers of
-    Galera's certification. See doc/operators.md, "MariaDB Galera".
+    Galera's certification. See doc/source/admin/multi-node.rst,
+    "MariaDB Galera".
     """
     r = cloud.login_as(user, user.password + user.code())
     assert r.status_code == 201, r.text

@@ -10,16 +10,17 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The operator's path of doc/operators.md, run as written.
+"""The operator's path of the documentation, run as written.
 
-The commands are read out of doc/operators.md (the fenced block after each
-``<!-- operator-path: NAME -->`` marker), so the documentation cannot drift
-from what this test runs: ``build`` and ``install`` (shell, with
-``$KEYSTONE_VENV`` and ``$KEYSTONE_CONF`` set), ``db_sync`` and
-``upgrade`` (shell), ``keystone.conf`` (the lines merged into
-keystone.conf), ``uwsgi`` and ``uwsgi-rollback`` (the WSGI module uwsgi
-serves), ``uninstall`` (shell) and ``drop-tables`` (SQL). Rollback step 1
-is prose (remove three settings); the test does what it says.
+The commands are read out of the pages of doc/source/ (the code block after
+each ``.. operator-path: NAME`` comment: the installation guide, upgrade
+and rollback), so the documentation cannot drift from what this test
+runs: ``build`` and ``install`` (shell, with ``$KEYSTONE_VENV`` and
+``$KEYSTONE_CONF`` set), ``db_sync`` and ``upgrade`` (shell),
+``keystone.conf`` (the lines merged into keystone.conf), ``uwsgi`` and
+``uwsgi-rollback`` (the WSGI module uwsgi serves), ``uninstall`` (shell)
+and ``drop-tables`` (SQL). Rollback step 1 is prose (remove three
+settings); the test does what it says.
 
 The Keystone is stock, in a new virtualenv of its own, on a fresh MariaDB
 database, served by uwsgi: 30.0.0 (2026.2, installed with constraints.txt,
@@ -69,7 +70,7 @@ pytestmark = pytest.mark.skipif(
     reason='the operator path: run `make test-operator`')
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DOC = ROOT / 'doc' / 'operators.md'
+DOCS = ROOT / 'doc' / 'source'
 RELEASES = os.environ.get('KTC_OPERATOR_RELEASES', venvs.NEWEST).split()
 # Releases before 2025.1 serve Keystone through its keystone-wsgi-public
 # script; the documented block names it by an example path.
@@ -93,19 +94,22 @@ UNDO_NEWER_MIGRATIONS = (
 OUR_TABLES = re.compile(r'^totp_concat_')
 # The index db_sync adds to Keystone's credential table.
 CREDENTIAL_INDEX = 'ix_totp_concat_credential_user_type'
-MARKER = re.compile(r'<!-- operator-path: ([\w.-]+) -->\n\s*```(\w+)\n'
-                    r'(.*?)\n\s*```', re.S)
+# A marked block: the comment, a blank line, the code-block directive at
+# the same indentation, a blank line, and the block's lines indented deeper.
+MARKER = re.compile(r'^( *)\.\. operator-path: ([\w.-]+)\n\n'
+                    r'\1\.\. code-block:: (\w+)\n\n'
+                    r'((?:\1 +\S.*\n|\n)+)', re.M)
 
 
 def documented():
-    """{name: (language, text)} of the marked blocks of operators.md."""
-    text = DOC.read_text()
+    """{name: (language, text)} of the marked blocks of doc/source/."""
     blocks = {}
-    for name, lang, body in MARKER.findall(text):
-        assert name not in blocks, 'two blocks named %s' % name
-        lines = body.splitlines()
-        indent = min(len(x) - len(x.lstrip()) for x in lines if x.strip())
-        blocks[name] = (lang, '\n'.join(x[indent:] for x in lines))
+    for page in sorted(DOCS.rglob('*.rst')):
+        for _, name, lang, body in MARKER.findall(page.read_text()):
+            assert name not in blocks, 'two blocks named %s' % name
+            lines = body.rstrip('\n').splitlines()
+            indent = min(len(x) - len(x.lstrip()) for x in lines if x.strip())
+            blocks[name] = (lang, '\n'.join(x[indent:] for x in lines))
     return blocks
 
 

@@ -65,7 +65,7 @@ def test_the_servers_kind_decides(kind, cls):
 
 
 def test_every_kind_of_the_server_has_a_class():
-    """The kinds of doc/api.md, each a class of its status."""
+    """The kinds of doc/source/api/, each a class of its status."""
     assert set(os_totp.KINDS) == {
         'proof_required', 'code_not_accepted', 'no_pending_enrolment',
         'not_enrolled', 'device_not_found', 'bad_request', 'forbidden',
