@@ -14,7 +14,7 @@
 through keystone_totp_concat.client.os_totp.
 
 The server makes the secret, checks the code and stores the device
-(``/v3/users/{user_id}/OS-TOTP``, doc/api.md); the command never writes a
+(``/v3/users/{user_id}/OS-TOTP``, doc/source/api); the command never writes a
 credential itself and never reads a secret back.
 """
 

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Client of the OS-TOTP API (``/v3/users/{user_id}/OS-TOTP``, doc/api.md).
+"""Client of the OS-TOTP API (``/v3/users/{user_id}/OS-TOTP``, doc/source/api).
 
 One method per API call over a keystoneauth1 session, and one exception
 class per refusal, so the ``keystone-totp`` CLI, the ``openstack two
@@ -32,7 +32,7 @@ class APIError(Exception):
     """An answer of Keystone that is not a success.
 
     ``status`` is None when Keystone did not answer; ``kind`` the server's
-    machine-readable kind (doc/api.md), None when the answer has none.
+    machine-readable kind (doc/source/api), None when the answer has none.
     """
 
     kind = None
@@ -129,7 +129,7 @@ def error_class(status, error):
     """The exception class of an error answer, in one place.
 
     ``error`` is the ``error`` object of Keystone's body (``{}`` if none).
-    Every answer of the OS-TOTP routes names its ``kind`` (doc/api.md); one
+    Every answer of the OS-TOTP routes names its ``kind`` (doc/source/api); one
     without a kind comes from before the API: a Keystone that does not
     serve it (404 for the unknown path, 405, 501), Keystone's refusal of
     the token itself (401), or a server failure.

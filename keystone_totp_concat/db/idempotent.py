@@ -46,8 +46,8 @@ def create_table(name, *columns, **kwargs):
     missing = sorted({c.name for c in columns} - found)
     if missing:
         raise SchemaConflict(
-            'table %s exists without column(s) %s: drop it (doc/'
-            'operators.md, "Turning the plugin off") and run db_sync again'
+            'table %s exists without column(s) %s: drop it (upgrade guide, '
+            '"Turning the plugin off") and run db_sync again'
             % (name, ', '.join(missing)))
 
 

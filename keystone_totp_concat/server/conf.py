@@ -61,7 +61,8 @@ OPTS = [
         'someone who knows the password cannot try codes until one fits. A '
         'successful login resets the count. With the defaults of this and '
         'the two lockout options, an attacker gets at most 90 code guesses '
-        'per user per day (see README, "Replay protection and throttling").',
+        'per user per day (see the administrator guide, "Replay protection '
+        'and throttling").',
     ),
     cfg.IntOpt(
         'password_first_after',

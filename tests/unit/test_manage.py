@@ -87,7 +87,7 @@ def test_a_table_of_another_shape_is_refused_in_one_line(tmp_path, url):
     assert result.stderr.strip().splitlines()[-1:] == [
         'keystone-totp-manage db_sync failed: SchemaConflict: table '
         'totp_concat_device exists without column(s) created_at, '
-        'label, last_used_step, user_id: drop it (doc/operators.md, '
+        'label, last_used_step, user_id: drop it (upgrade guide, '
         '"Turning the plugin off") and run db_sync again']
 
 

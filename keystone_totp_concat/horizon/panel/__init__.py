@@ -17,6 +17,6 @@ The user guide's web flow: status, "Enable Two Factor Authentication" (QR
 code, key, "Validate and set the OTP secret"), another device, removing a
 device, turning 2FA off, recovery codes, and for admins a row action in
 Identity -> Users that resets a user's 2FA. Every call goes to Keystone's
-OS-TOTP API (doc/api.md) with the user's own token; nothing is stored in
+OS-TOTP API (doc/source/api) with the user's own token; nothing is stored in
 Horizon. Installed with the ``enabled/`` file of etc/horizon/.
 """

@@ -10,4 +10,4 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The OS-TOTP API (doc/api.md), served in Keystone's own process."""
+"""The OS-TOTP API (doc/source/api), served in Keystone's own process."""

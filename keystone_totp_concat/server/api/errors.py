@@ -13,8 +13,8 @@
 """Errors of the OS-TOTP API, each with its machine-readable ``kind``.
 
 Every error body on these routes is Keystone's shape plus ``kind``
-(doc/api.md has the table): clients branch on the kind, never on the
-message, which is for people.
+(doc/source/api/index.rst has the table): clients branch on the kind, never
+on the message, which is for people.
 """
 
 import http.client

@@ -14,7 +14,7 @@
 
 ``/v3/users/{user_id}/OS-TOTP`` (Keystone's naming of extensions, as
 ``/v3/users/{user_id}/OS-OAUTH1/access_tokens``), served in Keystone's own
-process by ``keystone_totp_concat.wsgi:application``; doc/api.md is the
+process by ``keystone_totp_concat.wsgi:application``; doc/source/api is the
 reference. Resources in Keystone's pattern: the policy check first
 (``enforce_call``), then the body (schema.py), then the manager
 (enrolment.py). Every error answer carries its ``kind`` (errors.py).
