@@ -26,6 +26,7 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_variables
 from horizon import exceptions
 from horizon import forms as horizon_forms
 from horizon import messages
@@ -118,6 +119,7 @@ class _ShownOnceMixin:
     reachable again, so the result of handle() is rendered at once.
     """
 
+    @method_decorator(sensitive_variables('result'))
     def form_valid(self, form):
         result = form.handle(self.request, form.cleaned_data)
         if not result:
@@ -159,6 +161,7 @@ class EnableView(_ShownOnceMixin, _FormView):
     def adding(self):
         return bool(self.enrolment and self.enrolment.get('adding'))
 
+    @method_decorator(sensitive_variables('begun'))
     def get(self, request, *args, **kwargs):
         client = api.Client(request)
         try:
@@ -171,6 +174,7 @@ class EnableView(_ShownOnceMixin, _FormView):
                               redirect=reverse(INDEX))
         return self.show(begun, adding)
 
+    @method_decorator(sensitive_variables('begun'))
     def show(self, begun, adding):
         """The QR page of a new enrolment, with an empty form."""
         self.enrolment = dict(begun, adding=adding)
@@ -226,6 +230,7 @@ class ProveView(_FormView):
                     'devices (not needed for a few minutes after a login '
                     'with your password and code).')
 
+    @method_decorator(sensitive_variables('begun'))
     def form_valid(self, form):
         begun = form.handle(self.request, form.cleaned_data)
         if not begun:
