@@ -269,6 +269,19 @@ class ResetTests(PanelTestCase):
         self.assertContains(response, 'ktc_reset_form_revoke_recovery_codes')
         self.api.status.assert_called_once_with(self.other.id)
 
+    def test_nothing_to_reset_offers_no_reset(self):
+        self.api.status.return_value = status(enabled=False)
+        response = self.client.get(self.url)
+        self.assertContains(response, 'there is nothing to reset')
+        self.assertNotContains(response, 'id="ktc_reset_form_submit"')
+
+    def test_a_user_already_off_is_a_notice_not_an_error(self):
+        self.api.disable.side_effect = refusal(os_totp.NotEnrolled)
+        response = self.client.post(self.url, {})
+        self.assertRedirectsNoFollow(response,
+                                     reverse('horizon:identity:users:index'))
+        self.assertMessageCount(info=1, error=0)
+
     def test_reset_turns_2fa_off_without_a_code(self):
         response = self.client.post(self.url, {})
         self.assertRedirectsNoFollow(response,
