@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
 .PHONY: venv run test lint docs dist wheel genconfig genpolicy clean horizon-venv \
-	horizon-2025.1-venv browser test-e2e test-cluster test-operator bench ldap-packages test-ldap \
+	horizon-2025.1-venv browser test-horizon-unit test-e2e test-cluster test-operator bench ldap-packages test-ldap \
 	memcached-packages test-cache bench-scale
 
 venv: $(VENV)/.installed
@@ -106,12 +106,19 @@ $(HZ_2025_1_VENV)/.installed: setup.cfg requirements.txt tests/e2e/horizon-2025.
 	$(HZ_2025_1_VENV)/bin/pip install --quiet -c tests/e2e/horizon-2025.1-constraints.txt horizon -e .
 	touch $@
 
+# Django unit tests of the Settings panel's views and forms (tests/
+# horizon_unit/), with Horizon's test helpers and the OS-TOTP client
+# mocked: seconds, no Keystone, no browser.
+test-horizon-unit: horizon-venv
+	PYTHONPATH=. $(HZ_VENV)/bin/python -m django test tests.horizon_unit \
+	  --settings=tests.horizon_unit.settings $(HORIZON_UNIT_ARGS)
+
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq chromium chromium-driver; }
 
-test-e2e: venv horizon-venv horizon-2025.1-venv browser
+test-e2e: venv test-horizon-unit horizon-2025.1-venv browser
 	KTC_E2E=1 KTC_HORIZON_VENV=$(HZ_VENV) KTC_HORIZON_2025_1_VENV=$(HZ_2025_1_VENV) \
 	  $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 

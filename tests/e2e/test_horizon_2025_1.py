@@ -158,7 +158,7 @@ def test_reset_row_action_on_horizon_2025_1(cloud, horizon_2025_1):
 
     users = browser.get('/identity/users/')
     assert 'users__row_%s__action_reset_totp' % user.id in users.text
-    reset = browser.get(PANEL + 'reset/%s/' % user.id)
+    reset = browser.get('/identity/users/%s/reset_two_factor/' % user.id)
     assert 'with 1 device.' in reset.text
     browser.submit(reset, 'ktc_reset_form')
     assert cloud.api('GET', '/users/%s/OS-TOTP' % user.id).json()[

@@ -235,7 +235,7 @@ def test_admin_resets_another_users_2fa(cloud, dashboard):
 
     # The recovery codes alone (a set that may have been seen).
     panel.open_reset_from_users(user.id)
-    assert panel.path() == panel_mod.PATH + 'reset/%s/' % user.id
+    assert panel.path() == '/identity/users/%s/reset_two_factor/' % user.id
     text = panel.find('#ktc-reset-status').text
     assert 'on for user %s, with 2 devices' % user.name in text
     assert 'Recovery codes left: 10.' in text

@@ -18,17 +18,12 @@ from the ``KEYSTONE_TOTP_CODE_LENGTH`` setting (6 to 8, default 6: the
 server's ``[totp_concat] code_length``).
 """
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from openstack_auth import exceptions
 
-from keystone_totp_concat.client import protocol
+from keystone_totp_concat.horizon import code_field
 
-
-def code_length():
-    """Digits of the cloud's codes, from the dashboard's settings."""
-    return protocol.code_length(
-        getattr(settings, 'KEYSTONE_TOTP_CODE_LENGTH', None))
+code_length = code_field.code_length
 
 
 def reminder():

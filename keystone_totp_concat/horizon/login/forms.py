@@ -27,50 +27,26 @@ from django.views.decorators.debug import sensitive_variables
 from openstack_auth import forms as auth_forms
 
 from keystone_totp_concat.client import protocol
-from keystone_totp_concat.core import recovery
+from keystone_totp_concat.horizon import code_field
 from keystone_totp_concat.horizon.login import errors
 
 CODE_FIELD = 'totp'
 
 
-class _CodeInput(forms.TextInput):
-    """A text box that never echoes a code back into the page."""
-
-    def format_value(self, value):
-        return None
-
-
-def _digits_or_recovery_code(value):
-    if not (value.isascii() and value.isdigit()) and (
-            not recovery.is_recovery_code(value)):
-        raise forms.ValidationError(
-            _('Enter the digits of the code only. A recovery code has the '
-              'form xxxx-xxxx-xxxx.'), code='invalid')
-
-
-class CodeField(forms.CharField):
+class CodeField(code_field.CodeField):
     """The code (KEYSTONE_TOTP_CODE_LENGTH digits), or a recovery code.
 
-    Spaces are dropped, a recovery code (``xxxx-xxxx-xxxx``) is lowercased;
-    anything else but digits is refused before Keystone is asked.
+    Any number of digits gets to Keystone, which tells a wrong length from a
+    wrong code itself; anything else but digits and a recovery code is
+    refused before Keystone is asked.
     """
-
-    default_validators = [_digits_or_recovery_code]
 
     def __init__(self, **kwargs):
         kwargs.setdefault('label', _('Authentication code'))
         kwargs.setdefault('help_text', _(
             'The %(length)d-digit code of your authenticator app.') % {
-                'length': errors.code_length()})
-        kwargs.setdefault('widget', _CodeInput(attrs={
-            'autocomplete': 'one-time-code', 'inputmode': 'numeric'}))
-        super().__init__(required=False, **kwargs)
-
-    def to_python(self, value):
-        code = protocol.clean_code(super().to_python(value)) or ''
-        if recovery.is_recovery_code(code.lower()):
-            return code.lower()
-        return code
+                'length': code_field.code_length()})
+        super().__init__(recovery_codes=True, required=False, **kwargs)
 
 
 def _code_required(error):

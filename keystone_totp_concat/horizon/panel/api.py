@@ -31,13 +31,6 @@ from keystoneauth1 import token_endpoint
 from openstack_auth import utils as auth_utils
 
 from keystone_totp_concat.client import os_totp
-from keystone_totp_concat.client import protocol
-
-
-def code_length():
-    """Digits of the cloud's codes (KEYSTONE_TOTP_CODE_LENGTH, 6 to 8)."""
-    return protocol.code_length(
-        getattr(settings, 'KEYSTONE_TOTP_CODE_LENGTH', None))
 
 
 def _identity_url(request):

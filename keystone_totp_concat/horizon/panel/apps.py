@@ -27,8 +27,9 @@ class TwoFactorPanelConfig(apps.AppConfig):
         # customization module documents (changing the table classes).
         try:
             from openstack_dashboard.dashboards.identity.users import tables
+            from openstack_dashboard.dashboards.identity.users import urls
         except ImportError:
             return
         from keystone_totp_concat.horizon.panel import tables as ours
 
-        ours.add_reset_action(tables.UsersTable)
+        ours.add_reset_action(tables.UsersTable, urls.urlpatterns)

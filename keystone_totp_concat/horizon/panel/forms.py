@@ -11,70 +11,116 @@
 # under the License.
 
 
-"""The panel's forms: codes, device names, the enrolment being confirmed."""
+"""The panel's forms: each handle() is one OS-TOTP call of the user.
 
-from django.core import signing
-from django import forms
+Refusals are told apart by the client library's exception classes: a
+refused code or a missing proof goes back to the form, an enrolment that
+expired sends the user back to the status page, anything else shows
+Keystone's message on the form.
+"""
+
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+from horizon import exceptions
+from horizon import forms
+from horizon import messages
 
-from keystone_totp_concat.client import protocol
+from keystone_totp_concat.client import os_totp
+from keystone_totp_concat.horizon import code_field
 from keystone_totp_concat.horizon.panel import api
 
+INDEX = 'horizon:settings:two_factor:index'
 CODE_FIELD = 'code'
 LABEL_MAX = 255
-# Salt of the signed enrolment carried by the confirm form.
-_ENROLMENT_SALT = 'keystone_totp_concat.horizon_panel.enrolment'
-# A pending enrolment expires on the server anyway ([totp_concat]
-# enrolment_expiry, 10 minutes by default); the signature only needs to
-# outlive it.
-_ENROLMENT_MAX_AGE = 86400
 
-
-class _CodeInput(forms.TextInput):
-    """A text box that never echoes a code back into the page."""
-
-    def format_value(self, value):
-        return None
-
-
-class CodeField(forms.CharField):
-    """A code of the authenticator app: ``length`` digits, spaces allowed."""
-
-    def __init__(self, length=None, **kwargs):
-        self.length = length or api.code_length()
-        kwargs.setdefault('label', _('Code'))
-        kwargs.setdefault('widget', _CodeInput(attrs={
-            'autocomplete': 'one-time-code', 'inputmode': 'numeric',
-            'pattern': '[0-9 ]*', 'maxlength': str(self.length + 4),
-            'autofocus': 'autofocus', 'spellcheck': 'false'}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        return protocol.clean_code(super().to_python(value)) or ''
-
-    def validate(self, value):
-        super().validate(value)
-        if value and not protocol.is_code(value, self.length):
-            raise forms.ValidationError(
-                _('Enter the %(length)d digits of the code.'),
-                code='invalid', params={'length': self.length})
+PROOF_NEEDED = _('Type a current code of one of your devices: Keystone asks '
+                 'for one unless you logged in with your password and code '
+                 'a few minutes ago.')
+REFUSED = _('The code was not accepted: it is wrong or already used, or too '
+            'many wrong codes were tried recently. Wait for the next code '
+            'and try again.')
 
 
 def current_code_field():
-    length = api.code_length()
-    return CodeField(
+    length = code_field.code_length()
+    return code_field.CodeField(
         length=length, label=_('Current code'),
+        widget=code_field.CodeInput({'autofocus': 'autofocus'}),
         help_text=_('The %(length)d-digit code that one of your devices '
                     'shows now. Wait for a new code if you have just used '
                     'this one.') % {'length': length})
 
 
-class EmptyForm(forms.Form):
-    """A confirmation button and nothing else."""
+class ProofForm(forms.SelfHandlingForm):
+    """A current code, before another device is added.
+
+    Keystone begins the enrolment only with a proof of the second factor;
+    handle() returns the enrolment, whose secret is shown once.
+    """
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields[CODE_FIELD] = current_code_field()
+
+    @sensitive_variables()
+    def handle(self, request, data):
+        try:
+            return api.Client(request).begin(passcode=data[CODE_FIELD])
+        except os_totp.CodeNotAccepted:
+            self.api_error(REFUSED)
+        except os_totp.APIError as exc:
+            self.api_error(exc.message)
+        return None
 
 
-class ActionForm(forms.Form):
-    """A confirmation, with the current code once Keystone asks for it.
+class ConfirmForm(forms.SelfHandlingForm):
+    """"Validate and set the OTP secret": the new device's first code.
+
+    handle() returns Keystone's answer: the device, and the recovery codes
+    when this turned Two Factor Authentication on.
+    """
+
+    enrolment = forms.CharField(widget=forms.HiddenInput())
+
+    def __init__(self, request, *args, digits=None, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        length = digits or code_field.code_length()
+        self.fields[CODE_FIELD] = code_field.CodeField(
+            length=length, label=_('Code'),
+            widget=code_field.CodeInput({'autofocus': 'autofocus'}),
+            help_text=_('The %(length)d-digit code that the app shows for '
+                        'this account now.') % {'length': length})
+        self.fields['label'] = forms.CharField(
+            label=_('Device name'), required=False, max_length=LABEL_MAX,
+            help_text=_('Optional: a name to tell your devices apart, such '
+                        'as "phone".'),
+            widget=forms.TextInput(attrs={'autocomplete': 'off'}))
+
+    @sensitive_variables()
+    def handle(self, request, data):
+        try:
+            return api.Client(request).confirm(
+                data[CODE_FIELD], label=data.get('label') or None)
+        except os_totp.CodeNotAccepted:
+            self.api_error(_(
+                'The code was not accepted, so nothing was stored: the '
+                'secret is still the same and Two Factor Authentication '
+                'did not change. Check that the app has this account and '
+                'that the clock of the device is right, wait for the next '
+                'code and type it.'))
+        except (os_totp.NoPendingEnrolment, os_totp.ProofRequired):
+            exceptions.handle(request, _(
+                'This enrolment expired or was replaced (it waits 10 '
+                'minutes by default): nothing was stored. Begin again and '
+                'scan the new QR code.'), redirect=reverse(INDEX), details='')
+        except os_totp.APIError as exc:
+            self.api_error(exc.message)
+        return None
+
+
+class ProvedForm(forms.SelfHandlingForm):
+    """A change of one's own 2FA, with the current code once Keystone asks.
 
     Keystone wants a proof of the second factor when users change their own
     2FA: a current code, unless the dashboard session began with a
@@ -82,64 +128,58 @@ class ActionForm(forms.Form):
     Keystone says a code is needed, the field appears.
     """
 
-    def __init__(self, *args, needs_code=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if needs_code or CODE_FIELD in self.data:
+    success_message = ''
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        if CODE_FIELD in self.data:
             self.add_code_field()
 
     def add_code_field(self):
         if CODE_FIELD not in self.fields:
             self.fields[CODE_FIELD] = current_code_field()
 
-    @property
-    def code(self):
-        return (getattr(self, 'cleaned_data', None) or {}).get(CODE_FIELD)
+    def act(self, client, code, data):
+        """The OS-TOTP call; its result, if any, is handle()'s."""
+        raise NotImplementedError
 
-
-def _label_field():
-    return forms.CharField(
-        label=_('Device name'), required=False, max_length=LABEL_MAX,
-        help_text=_('Optional: a name to tell your devices apart, such as '
-                    '"phone".'),
-        widget=forms.TextInput(attrs={'autocomplete': 'off'}))
-
-
-def sign_enrolment(user_id, enrolment):
-    """What the confirm page needs to show the same secret again."""
-    return signing.dumps({
-        'user_id': user_id,
-        'secret': enrolment['secret'],
-        'otpauth_uri': enrolment['otpauth_uri'],
-        'account': enrolment.get('account'),
-        'issuer': enrolment.get('issuer'),
-        'digits': enrolment.get('digits'),
-        'period': enrolment.get('period'),
-        'expires_at': enrolment.get('expires_at'),
-    }, salt=_ENROLMENT_SALT, compress=True)
-
-
-def unsign_enrolment(user_id, value):
-    """The enrolment of :func:`sign_enrolment`, or None."""
-    try:
-        data = signing.loads(value, salt=_ENROLMENT_SALT,
-                             max_age=_ENROLMENT_MAX_AGE)
-    except (signing.BadSignature, TypeError, ValueError):
+    @sensitive_variables()
+    def handle(self, request, data):
+        try:
+            result = self.act(api.Client(request), data.get(CODE_FIELD),
+                              data)
+        except os_totp.ProofRequired:
+            self.add_code_field()
+            self.api_error(PROOF_NEEDED)
+        except os_totp.CodeNotAccepted:
+            self.api_error(REFUSED)
+        except os_totp.APIError as exc:
+            self.api_error(exc.message)
+        else:
+            if self.success_message:
+                messages.success(request, self.success_message)
+            return result or True
         return None
-    if not isinstance(data, dict) or data.get('user_id') != user_id:
-        return None
-    return data
 
 
-class ConfirmForm(forms.Form):
-    """"Validate and set the OTP secret": the new device's first code."""
+class RemoveDeviceForm(ProvedForm):
+    device_id = forms.CharField(widget=forms.HiddenInput())
+    success_message = _('The device was removed.')
 
-    enrolment = forms.CharField(widget=forms.HiddenInput())
+    def act(self, client, code, data):
+        client.remove_device(data['device_id'], passcode=code)
 
-    def __init__(self, *args, digits=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        length = digits or api.code_length()
-        self.fields[CODE_FIELD] = CodeField(
-            length=length, label=_('Code'),
-            help_text=_('The %(length)d-digit code that the app shows for '
-                        'this account now.') % {'length': length})
-        self.fields['label'] = _label_field()
+
+class DisableForm(ProvedForm):
+    success_message = _('Two Factor Authentication is off: you log in with '
+                        'your password alone.')
+
+    def act(self, client, code, data):
+        client.disable(passcode=code)
+
+
+class RecoveryCodesForm(ProvedForm):
+    """A new set of recovery codes, returned by handle() to be shown once."""
+
+    def act(self, client, code, data):
+        return client.new_recovery_codes(passcode=code)

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from horizon import tables
 from horizon.utils import filters as horizon_filters
 
+from keystone_totp_concat.horizon.panel import reset
+
 
 def _when(value):
     parsed = horizon_filters.parse_isotime(value)
@@ -111,11 +113,16 @@ class DevicesTable(tables.DataTable):
 
 
 class ResetTOTPLink(tables.LinkAction):
-    """Row action of Identity -> Users: reset the user's 2FA (admins)."""
+    """Row action of Identity -> Users: reset the user's 2FA (admins).
+
+    Offered on every row but the admin's own: whether a user has 2FA on is
+    one OS-TOTP call per user, too many for a table of users; the page
+    says when there is nothing to reset.
+    """
 
     name = 'reset_totp'
     verbose_name = _('Reset Two Factor Authentication')
-    url = 'horizon:settings:two_factor:reset'
+    url = 'horizon:identity:users:' + reset.URL_NAME
     classes = ('btn-danger',)
     policy_rules = (('identity', 'identity:update_user'),)
 
@@ -127,14 +134,17 @@ class ResetTOTPLink(tables.LinkAction):
         return user is None or user.id != request.user.id
 
 
-def add_reset_action(users_table):
-    """Add :class:`ResetTOTPLink` to the row actions of ``users_table``.
+def add_reset_action(users_table, users_urlpatterns):
+    """Add :class:`ResetTOTPLink` to Horizon's users table, and its page.
 
-    Horizon builds a table's actions when the class is made, so the action
-    is added to both the options and the instances it keeps.
+    Horizon has no setting for row actions of its tables, and builds a
+    table's actions when the class is made: the action is added to both the
+    options and the instances it keeps. The page joins the users panel's
+    URL patterns, read by Horizon when it first resolves a URL.
     """
-    meta = users_table._meta
     if ResetTOTPLink.name in users_table.base_actions:
         return
+    meta = users_table._meta
     meta.row_actions = tuple(meta.row_actions) + (ResetTOTPLink,)
     users_table.base_actions[ResetTOTPLink.name] = ResetTOTPLink()
+    users_urlpatterns.append(reset.url())

@@ -18,11 +18,10 @@ from keystone_totp_concat.horizon.panel import views
 urlpatterns = [
     re_path(r'^$', views.IndexView.as_view(), name='index'),
     re_path(r'^enable/$', views.EnableView.as_view(), name='enable'),
+    re_path(r'^enable/proof/$', views.ProveView.as_view(), name='prove'),
     re_path(r'^devices/(?P<device_id>[^/]+)/remove/$',
             views.RemoveDeviceView.as_view(), name='remove_device'),
     re_path(r'^disable/$', views.DisableView.as_view(), name='disable'),
     re_path(r'^recovery_codes/$', views.RecoveryCodesView.as_view(),
             name='recovery_codes'),
-    re_path(r'^reset/(?P<user_id>[^/]+)/$', views.ResetView.as_view(),
-            name='reset'),
 ]
