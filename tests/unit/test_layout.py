@@ -10,16 +10,24 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The package's import graph has no circle.
+"""The package's shape: no import circle, no long module without a reason.
 
 The layers themselves (which package may import which) are import-linter
 contracts in setup.cfg, checked by ``make lint``; a circle inside one layer
 is what those contracts cannot see.
 """
 
+import ast
+import pathlib
+
 import grimp
 
+import keystone_totp_concat
+
 PACKAGE = 'keystone_totp_concat'
+# A module longer than this holds more than one job, unless its docstring
+# says why not in a paragraph that starts with "Length:".
+MAX_LINES = 350
 
 
 def _cycles(graph, modules):
@@ -59,3 +67,19 @@ def test_no_import_circle():
     graph = grimp.build_graph(PACKAGE, cache_dir=None)
     modules = {m for m in graph.modules if m.startswith(PACKAGE)}
     assert _cycles(graph, modules) == []
+
+
+def _too_long(path):
+    lines = path.read_text().splitlines()
+    if len(lines) <= MAX_LINES:
+        return False
+    docstring = ast.get_docstring(ast.parse('\n'.join(lines))) or ''
+    return not any(paragraph.startswith('Length:')
+                   for paragraph in docstring.split('\n\n'))
+
+
+def test_no_module_is_long_without_a_stated_reason():
+    root = pathlib.Path(keystone_totp_concat.__file__).parent
+    long = [str(path.relative_to(root)) for path in sorted(root.rglob('*.py'))
+            if _too_long(path)]
+    assert long == []
