@@ -25,6 +25,7 @@ Everything else is Keystone's.
 from keystone.server import wsgi
 
 from keystone_totp_concat.db import unavailable
+from keystone_totp_concat.server.api import cloud_routes
 from keystone_totp_concat.server.api import routes
 from keystone_totp_concat.server.auth import password_change
 from keystone_totp_concat.server.guards import device_events
@@ -34,5 +35,6 @@ application = wsgi.initialize_public_application()
 request_guard.install(application)
 password_change.install(application)
 routes.install(application)
+cloud_routes.install(application)
 device_events.install(application)
 unavailable.install(application)

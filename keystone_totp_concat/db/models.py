@@ -11,7 +11,7 @@
 # under the License.
 
 """Tables of this package (SQLAlchemy Core): replay record, throttles,
-pending enrolments, device details, recovery codes.
+pending enrolments, device details, recovery codes, who must use 2FA.
 
 They live on their own ``MetaData``, not on Keystone's ``ModelBase``, so
 Keystone's schema checks and migrations never see them. Nothing secret is
@@ -123,6 +123,30 @@ recovery_code = sa.Table(
     sa.Column('code_hash', sa.String(255), nullable=False),
     sa.Column('created_at', sa.BigInteger, nullable=False),
     sa.Column('used_at', sa.BigInteger, nullable=True),
+    mysql_engine='InnoDB',
+    mysql_charset='utf8mb4',
+)
+
+# Who must use Two Factor Authentication (server/requirements.py): the users
+# of a domain, the holders of a role, one user; or one user exempted. Only
+# ids Keystone resolved exactly are stored, and they are compared in Python.
+requirement = sa.Table(
+    'totp_concat_requirement',
+    metadata,
+    sa.Column('kind', sa.String(16), primary_key=True),
+    sa.Column('target_id', sa.String(64), primary_key=True),
+    sa.Column('created_at', sa.BigInteger, nullable=False),
+    mysql_engine='InnoDB',
+    mysql_charset='utf8mb4',
+)
+
+# When a requirement first met a user's right password without a device:
+# the start of the user's grace period.
+required_since = sa.Table(
+    'totp_concat_required_since',
+    metadata,
+    sa.Column('user_id', sa.String(64), primary_key=True),
+    sa.Column('since', sa.BigInteger, nullable=False),
     mysql_engine='InnoDB',
     mysql_charset='utf8mb4',
 )

@@ -15,8 +15,10 @@
 A login refused for its code never reaches Keystone's password check, which
 is where Keystone emits its CADF ``authenticate`` failure event; this module
 emits that event instead, and logs who tried from where. The OS-TOTP API's
-changes (2FA on or off, devices, recovery codes) get a CADF event and a log
-line too. Never the code, the password or the secret.
+changes (2FA on or off, devices, recovery codes, requirements) get a CADF
+event and a log line too, and so do the logins of users whom 2FA is
+required of and who have no device yet. Never the code, the password or the
+secret.
 """
 
 import keystone.conf
@@ -27,6 +29,7 @@ from pycadf import cadftaxonomy as taxonomy
 from pycadf import reason
 from pycadf import resource
 
+from keystone_totp_concat.core import clock
 from keystone_totp_concat.db import recovery as db_recovery
 from keystone_totp_concat.server.auth import auth_request
 from keystone_totp_concat.server import compat
@@ -131,3 +134,41 @@ def recovery_code_used(user_id):
             resource.Resource(typeURI=taxonomy.ACCOUNT_USER, id=user_id),
             RECOVERY_EVENT, recovery_codes_left=left)
     return left
+
+
+def grace_login(user_id, ends_at):
+    """A login with the password alone inside the user's grace period."""
+    LOG.info('User %(user)s logged in from %(addr)s with the password '
+             'alone: Two Factor Authentication is required of the user from '
+             '%(ends)s.', {'user': user_id, 'addr': auth_request.remote_addr(),
+                           'ends': clock.iso(ends_at)})
+    _notify(user_id, taxonomy.OUTCOME_SUCCESS,
+            resource.Resource(typeURI=taxonomy.ACCOUNT_USER, id=user_id),
+            CHANGE_EVENT % 'grace_login', grace_ends_at=clock.iso(ends_at))
+
+
+def set_up_required(user_id, user_name):
+    """A right password refused: the grace period is over, no device."""
+    LOG.warning('Login of user %(user)s from %(addr)s refused: Two Factor '
+                'Authentication is required of the user, who has not set it '
+                'up and whose grace period is over.',
+                {'user': user_id, 'addr': auth_request.remote_addr()})
+    _notify(user_id, taxonomy.OUTCOME_FAILURE,
+            resource.Resource(typeURI=taxonomy.ACCOUNT_USER), NOTIFY_EVENT,
+            user_name, reason=reason.Reason('set-up required', '401'))
+
+
+def requirement_changed(created, kind, target_id):
+    """An operator set (``created``) or lifted a requirement."""
+    action = 'create' if created else 'delete'
+    _notify(None, taxonomy.OUTCOME_SUCCESS,
+            resource.Resource(typeURI=taxonomy.SECURITY_POLICY,
+                              id='%s:%s' % (kind, target_id)),
+            CHANGE_EVENT % ('requirement.%sd' % action), action=action,
+            requirement_kind=kind, target_id=target_id)
+    LOG.info('Two Factor Authentication requirement %(what)s: %(kind)s '
+             '%(target)s, by user %(actor)s from %(addr)s.',
+             {'what': 'set' if created else 'lifted', 'kind': kind,
+              'target': target_id,
+              'actor': compat.caller_id(),
+              'addr': auth_request.remote_addr()})

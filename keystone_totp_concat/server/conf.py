@@ -151,6 +151,19 @@ OPTS = [
         'back, store a secret no authenticator app holds, and delete the '
         'user\'s devices without a code.',
     ),
+    cfg.IntOpt(
+        'required_grace_days',
+        default=7,
+        min=0,
+        max=365,
+        help='Days a user whom an operator requires to use Two Factor '
+        'Authentication (PUT /v3/OS-TOTP/requirements/...) may still log in '
+        'with the password alone, counted from the first such login. Every '
+        'such login says until when (the Openstack-Totp-Required-By and '
+        'Warning headers). After it, the password alone gets a 401 that '
+        'says to set 2FA up, which the user can do without a token (POST '
+        '/v3/OS-TOTP/setup). 0: no grace period.',
+    ),
     cfg.StrOpt(
         'issuer',
         default='OpenStack',

@@ -40,6 +40,11 @@ ROUTES = [
     '/users/{user}/OS-TOTP/recovery_codes',
     '/credentials',
     '/credentials/{credential}',
+    '/OS-TOTP/requirements',
+    '/OS-TOTP/requirements/users/{user}',
+    '/OS-TOTP/compliance',
+    '/OS-TOTP/setup',
+    '/OS-TOTP/setup/device',
 ]
 USER_ROUTES = [route for route in ROUTES if '{user}' in route]
 DEEP = 5000

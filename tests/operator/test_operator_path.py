@@ -83,9 +83,12 @@ OVERRIDES = {
     'totp_concat': {'steps_before': 10, 'lockout_duration': 3600},
 }
 MAX_FAILURES = 10
-# Two migrations back: the proofs' throttle and the login indexes undone.
+# Three migrations back: the proofs' throttle, the login indexes and the
+# requirements undone.
 PREVIOUS_REVISION = '9d4e1f7a2b35'
 UNDO_NEWER_MIGRATIONS = (
+    'DROP TABLE totp_concat_requirement',
+    'DROP TABLE totp_concat_required_since',
     'DROP INDEX ix_totp_concat_credential_user_type ON credential',
     'DROP INDEX ix_totp_concat_pending_expires_at ON totp_concat_pending',
     'DROP TABLE totp_concat_proof_throttle',
@@ -311,6 +314,7 @@ def test_db_sync_creates_the_tables(path):
         'totp_concat_last_use', 'totp_concat_throttle',
         'totp_concat_proof_throttle', 'totp_concat_pending',
         'totp_concat_device', 'totp_concat_recovery_code',
+        'totp_concat_requirement', 'totp_concat_required_since',
         'totp_concat_alembic_version'}
     assert CREDENTIAL_INDEX in {
         row[2] for row in path.sql('SHOW INDEX FROM credential')}

@@ -282,7 +282,8 @@ def test_settings_variables_reach_keystone_conf(node):
         'max_lockout_duration': '3600', 'password_first_after': '2',
         'bind_to_check_wrong_codes': 'True',
         'enrolment_expiry': '120', 'fresh_token_seconds': '0',
-        'protect_totp_credentials': 'False', 'issuer': 'Lab Cloud',
+        'protect_totp_credentials': 'False', 'required_grace_days': '3',
+        'issuer': 'Lab Cloud',
     }
     env = {'KEYSTONE_TOTP_CONCAT_%s' % name.upper(): value
            for name, value in values.items()}

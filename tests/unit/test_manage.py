@@ -31,6 +31,7 @@ TOOL = pathlib.Path(sys.executable).parent / 'keystone-totp-manage'
 TABLES = {'totp_concat_last_use', 'totp_concat_throttle',
           'totp_concat_proof_throttle', 'totp_concat_pending',
           'totp_concat_device', 'totp_concat_recovery_code',
+          'totp_concat_requirement', 'totp_concat_required_since',
           'totp_concat_alembic_version'}
 
 

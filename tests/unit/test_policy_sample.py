@@ -47,5 +47,7 @@ def test_entry_point_lists_the_rules():
         policies.CANCEL_ENROLMENT, policies.CREATE_DEVICE,
         policies.DELETE_DEVICE, policies.DISABLE,
         policies.CREATE_RECOVERY_CODES, policies.DELETE_RECOVERY_CODES,
-        policies.MANAGE_CREDENTIALS}
+        policies.MANAGE_CREDENTIALS, policies.LIST_REQUIREMENTS,
+        policies.SET_REQUIREMENT, policies.DELETE_REQUIREMENT,
+        policies.GET_COMPLIANCE}
     assert all(r.name.startswith('identity:') for r in rules)

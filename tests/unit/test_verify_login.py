@@ -23,10 +23,12 @@ import keystone.conf
 from keystone.conf import identity
 import pytest
 
+from keystone_totp_concat.core import requirement
 from keystone_totp_concat.db import api as db_api
 from keystone_totp_concat.server.auth import login_check
 from keystone_totp_concat.server import credentials
 from keystone_totp_concat.server import outcomes
+from keystone_totp_concat.server import requirements
 
 CONF = keystone.conf.CONF
 identity.register_opts(CONF)
@@ -55,6 +57,10 @@ class Store:
         self.read.append(user_id)
         return credentials.Enrolment([], 0, [])
 
+    def rules(self, session):
+        assert self.open, 'requirements read outside the transaction'
+        return requirement.Rules()
+
     def lookup(self):
         self.lookup_in_transaction = self.open
         return USER_ID
@@ -65,6 +71,7 @@ def store(monkeypatch):
     store = Store()
     monkeypatch.setattr(db_api, 'login_transaction', store.transaction)
     monkeypatch.setattr(credentials, 'read', store.credentials)
+    monkeypatch.setattr(requirements, 'rules', store.rules)
     return store
 
 
@@ -77,7 +84,7 @@ def domain_drivers():
 
 
 def test_the_sql_driver_lookup_joins_the_transaction(store):
-    enrolment, decision = login_check.check_login(store.lookup, '123456')
+    enrolment, decision, _ = login_check.check_login(store.lookup, '123456')
     assert store.lookup_in_transaction is True
     assert (store.read, store.committed) == ([USER_ID], True)
     assert not enrolment.enrolled
@@ -86,7 +93,7 @@ def test_the_sql_driver_lookup_joins_the_transaction(store):
 
 def test_other_drivers_look_up_outside_it(store, domain_drivers):
     """Their lookup may write (ID mappings, shadow users) on its own."""
-    enrolment, decision = login_check.check_login(store.lookup, '123456')
+    enrolment, decision, _ = login_check.check_login(store.lookup, '123456')
     assert store.lookup_in_transaction is False
     assert (store.read, store.committed) == ([USER_ID], True)
     assert not enrolment.enrolled

@@ -33,12 +33,14 @@ import pyotp
 
 from keystone_totp_concat.core import totp
 from keystone_totp_concat.db import enrolment as db
+from keystone_totp_concat.db import requirements as db_requirements
 from keystone_totp_concat.server.api import errors
 from keystone_totp_concat.server import code_use
 from keystone_totp_concat.server import conf
 from keystone_totp_concat.server import credentials
 from keystone_totp_concat.server import outcomes
 from keystone_totp_concat.server import recovery_codes
+from keystone_totp_concat.server import requirements
 from keystone_totp_concat.server import verify
 
 CONF = conf.CONF
@@ -204,6 +206,8 @@ class Manager:
             raise errors.NotEnrolled()
         proof = self.prove(caller, user_id,
                            credentials.load_enrolment(user_id), passcode)
+        if ids:
+            self._keep_if_required(proof, user_id, left=0)
         for credential_id in ids:
             try:
                 PROVIDERS.credential_api.delete_credential(
@@ -213,7 +217,20 @@ class Manager:
         db.delete_devices(user_id)
         db.delete_pending(user_id)
         recovery_codes.revoke(user_id)
+        db_requirements.forget_start(user_id)
         return proof, len(ids)
+
+    @staticmethod
+    def _keep_if_required(proof, user_id, left):
+        """Users may not remove the last device of 2FA that is required.
+
+        Others whom the policy allows (an admin's reset) may: the user's
+        grace period then starts afresh at the next login.
+        """
+        if left > 0 or not proof.by_owner:
+            return
+        if requirements.reasons(PROVIDERS.identity_api.get_user(user_id)):
+            raise errors.Required()
 
     def remove_device(self, caller, user_id, device_id, passcode, initiator,
                       printable_id):
@@ -222,12 +239,15 @@ class Manager:
             raise errors.DeviceNotFound(device_id=printable_id)
         proof = self.prove(caller, user_id,
                            credentials.load_enrolment(user_id), passcode)
+        self._keep_if_required(proof, user_id,
+                               left=len(self.device_ids(user_id)) - 1)
         PROVIDERS.credential_api.delete_credential(
             device_id, initiator=initiator)
         db.delete_devices(user_id, [device_id])
         left = len(self.device_ids(user_id))
         if not left:
             recovery_codes.last_device_gone(user_id)
+            db_requirements.forget_start(user_id)
         return proof, left
 
     def new_recovery_codes(self, caller, user_id, passcode):

@@ -27,6 +27,10 @@ NO_PENDING_ENROLMENT = 'no_pending_enrolment'
 NOT_ENROLLED = 'not_enrolled'
 DEVICE_NOT_FOUND = 'device_not_found'
 BAD_REQUEST = 'bad_request'
+REQUIRED = 'required'
+NOT_REQUIRED = 'not_required'
+ALREADY_ENROLLED = 'already_enrolled'
+REQUIREMENT_NOT_FOUND = 'requirement_not_found'
 # Keystone's own errors on these routes, by HTTP status.
 FORBIDDEN = 'forbidden'
 NOT_FOUND = 'not_found'
@@ -85,6 +89,45 @@ class NotEnrolled(exception.NotFound):
 class DeviceNotFound(exception.NotFound):
     kind = DEVICE_NOT_FOUND
     message_format = 'Could not find TOTP device: %(device_id)s.'
+
+
+class Required(exception.Error):
+    """403: the user may not turn off 2FA that an operator requires."""
+
+    kind = REQUIRED
+    code = int(http.client.FORBIDDEN)
+    title = http.client.responses[http.client.FORBIDDEN]
+    message_format = (
+        'Two Factor Authentication is required for this user by the cloud\'s '
+        'operator: the last device cannot be removed. Add a new device '
+        'first, or ask an administrator to reset it.')
+
+
+class NotRequired(exception.Error):
+    """403: set-up without a token is only for users who must use 2FA."""
+
+    kind = NOT_REQUIRED
+    code = int(http.client.FORBIDDEN)
+    title = http.client.responses[http.client.FORBIDDEN]
+    message_format = (
+        'Two Factor Authentication is not required for this user: log in '
+        'and turn it on with a token (POST .../OS-TOTP/enrolment).')
+
+
+class AlreadyEnrolled(exception.Error):
+    """409: set-up without a token is for users who have no device."""
+
+    kind = ALREADY_ENROLLED
+    code = int(http.client.CONFLICT)
+    title = http.client.responses[http.client.CONFLICT]
+    message_format = (
+        'Two Factor Authentication is already on for this user: log in with '
+        'the password and a code.')
+
+
+class RequirementNotFound(exception.NotFound):
+    kind = REQUIREMENT_NOT_FOUND
+    message_format = 'No such requirement: %(kind)s %(target_id)s.'
 
 
 class BadRequest(exception.Error):

@@ -50,6 +50,12 @@ DISABLE = base.IDENTITY % 'disable_totp'
 CREATE_RECOVERY_CODES = base.IDENTITY % 'create_totp_recovery_codes'
 DELETE_RECOVERY_CODES = base.IDENTITY % 'delete_totp_recovery_codes'
 MANAGE_CREDENTIALS = base.IDENTITY % 'manage_totp_credentials'
+LIST_REQUIREMENTS = base.IDENTITY % 'list_totp_requirements'
+SET_REQUIREMENT = base.IDENTITY % 'set_totp_requirement'
+DELETE_REQUIREMENT = base.IDENTITY % 'delete_totp_requirement'
+GET_COMPLIANCE = base.IDENTITY % 'get_totp_compliance'
+ADMIN_OR_READER = '(' + ADMIN + ') or (' + SYSTEM_READER + ')'
+CLOUD = '/v3/OS-TOTP'
 
 rules = [
     policy.DocumentedRuleDefault(
@@ -137,6 +143,41 @@ rules = [
                      'method': 'PATCH'},
                     {'path': '/v3/credentials/{credential_id}',
                      'method': 'DELETE'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=LIST_REQUIREMENTS,
+        check_str=ADMIN_OR_READER,
+        scope_types=SCOPE_TYPES,
+        description='List who must use Two Factor Authentication: the '
+        'domains, roles and users an operator named, and the exempted '
+        'users.',
+        operations=[{'path': CLOUD + '/requirements', 'method': 'GET'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=SET_REQUIREMENT,
+        check_str=ADMIN,
+        scope_types=SCOPE_TYPES,
+        description='Require Two Factor Authentication of a domain\'s users, '
+        'of a role\'s holders or of one user, or exempt one user.',
+        operations=[{'path': CLOUD + '/requirements/{kind}/{target_id}',
+                     'method': 'PUT'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=DELETE_REQUIREMENT,
+        check_str=ADMIN,
+        scope_types=SCOPE_TYPES,
+        description='Lift a requirement or an exemption.',
+        operations=[{'path': CLOUD + '/requirements/{kind}/{target_id}',
+                     'method': 'DELETE'}],
+    ),
+    policy.DocumentedRuleDefault(
+        name=GET_COMPLIANCE,
+        check_str=ADMIN_OR_READER,
+        scope_types=SCOPE_TYPES,
+        description='The compliance report of a domain: each user, whether '
+        'Two Factor Authentication is required and why, whether the user '
+        'has a device, and the grace period.',
+        operations=[{'path': CLOUD + '/compliance', 'method': 'GET'}],
     ),
 ]
 

@@ -16,22 +16,14 @@ Times are ISO 8601 in UTC; links are absolute, from Keystone's base URL.
 Never a code; the secret only in a begun enrolment's body.
 """
 
-import datetime
-
 from keystone.common import provider_api
 from keystone import exception
 from keystone.server import flask as ks_flask
 
+from keystone_totp_concat.core import clock
 from keystone_totp_concat.core import totp
 
 PROVIDERS = provider_api.ProviderAPIs
-
-
-def iso(unix):
-    if unix is None:
-        return None
-    return datetime.datetime.fromtimestamp(
-        unix, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 def base_url(user_id):
@@ -45,8 +37,8 @@ def device(user_id, credential_id, details):
     return {
         'id': credential_id,
         'label': row.label if row is not None else None,
-        'created_at': iso(row.created_at) if row is not None else None,
-        'last_used_at': iso(
+        'created_at': clock.iso(row.created_at) if row is not None else None,
+        'last_used_at': clock.iso(
             last * totp.STEP_SECONDS) if last is not None else None,
         'links': {'self': '%s/devices/%s' % (base_url(user_id),
                                              credential_id)},
@@ -60,8 +52,8 @@ def status(user_id, devices, pending, recovery_left):
         'devices': devices,
         'pending_enrolment': None if pending is None else {
             'label': pending.label,
-            'created_at': iso(pending.created_at),
-            'expires_at': iso(pending.expires_at),
+            'created_at': clock.iso(pending.created_at),
+            'expires_at': clock.iso(pending.expires_at),
         },
         'recovery_codes': {'remaining': recovery_left},
         'links': {'self': base_url(user_id)},
@@ -80,8 +72,8 @@ def enrolment(user_id, begun):
         'digits': begun.digits,
         'period': totp.STEP_SECONDS,
         'label': begun.label,
-        'created_at': iso(begun.created_at),
-        'expires_at': iso(begun.expires_at),
+        'created_at': clock.iso(begun.created_at),
+        'expires_at': clock.iso(begun.expires_at),
         'links': {'confirm': base_url(user_id) + '/devices'},
     }}
 

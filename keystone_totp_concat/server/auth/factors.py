@@ -16,12 +16,17 @@ Every path that lets a password in asks here: a login with the password
 method (password.py, its first transaction in login_check.py) and the
 self-service password change (password_change.py). A user with a ``totp``
 device needs a second factor (a current code of a device or a recovery
-code) beside the password; a user without one logs in with the password
-alone, exactly as with Keystone's stock method. A request that names the
-``totp`` method beside ``password`` asks for the second factor itself.
+code) beside the password. A user without one logs in with the password
+alone, exactly as with Keystone's stock method, unless an operator
+requires 2FA of the user (requirements.py): then the password alone logs
+in only during the user's grace period, and set-up comes first after it
+(required_login.py). A request that names the ``totp`` method beside
+``password`` asks for the second factor itself.
 """
 
 import enum
+
+from keystone_totp_concat.server import requirements
 
 
 class Needed(enum.Enum):
@@ -31,14 +36,22 @@ class Needed(enum.Enum):
     PASSWORD = 'password'
     # The password and a second factor: a TOTP code or a recovery code.
     PASSWORD_AND_CODE = 'password and code'
+    # No device yet, but 2FA is required of the user: the password, then
+    # the grace period decides (required_login.py).
+    PASSWORD_THEN_SET_UP = 'password, then set-up'
 
 
-def needed(enrolment, totp_requested=False):
+def needed(enrolment, totp_requested=False, user_ref=None, rules=None):
     """What a login of the user whose devices are ``enrolment`` needs.
 
     ``totp_requested``: the request names the ``totp`` method beside the
-    password (``methods: ["password", "totp"]``).
+    password (``methods: ["password", "totp"]``). ``user_ref``: the user
+    Keystone resolved, whose requirement is asked when the user has no
+    device; without it, the requirement is not asked. ``rules``: the
+    operator's rules when the caller read them already.
     """
     if enrolment.enrolled or totp_requested:
         return Needed.PASSWORD_AND_CODE
+    if user_ref is not None and requirements.reasons(user_ref, rules):
+        return Needed.PASSWORD_THEN_SET_UP
     return Needed.PASSWORD

@@ -27,6 +27,7 @@ from keystone_totp_concat.server.auth import factors
 from keystone_totp_concat.server import conf
 from keystone_totp_concat.server import credentials
 from keystone_totp_concat.server import outcomes
+from keystone_totp_concat.server import requirements
 from keystone_totp_concat.server import store
 from keystone_totp_concat.server import verify
 
@@ -34,7 +35,7 @@ CONF = conf.CONF
 
 
 def check_login(identify, code, prove_password=None):
-    """``(enrolment, decision)``: the user's devices and a login's code.
+    """``(enrolment, decision, rules)``: devices, the code, who must.
 
     ``identify()`` looks the request's user up and returns the user's id;
     whatever it raises is raised as is. The login's first transaction runs
@@ -42,9 +43,11 @@ def check_login(identify, code, prove_password=None):
     when the user is enrolled and ``code`` is a TOTP code, uses or counts
     it as check_code does, in the same session: one transaction where
     separate ones would take three. ``decision`` is check_code's answer, or
-    NOT_CHECKED. When the credentials cannot be read this raises Keystone's
-    Unauthorized (see credentials.refusal); when the code's record fails,
-    the code is REFUSED.
+    NOT_CHECKED. ``rules`` are the operator's requirements, read in the
+    same transaction for a user without a device (else None), so that they
+    cost a login no connection of its own. When the credentials cannot be
+    read this raises Keystone's Unauthorized (see credentials.refusal);
+    when the code's record fails, the code is REFUSED.
     """
     now = time.time()
     unproved = verify.unproved() if prove_password is not None else None
@@ -66,11 +69,12 @@ def check_login(identify, code, prove_password=None):
         if first.attempt is None:
             raise credentials.refusal(user_id, failure)
         store.failed('checking a code', user_id, failure)
-        return first.enrolment, outcomes.REFUSED
+        return first.enrolment, outcomes.REFUSED, first.rules
     if first.attempt is None:
-        return first.enrolment, outcomes.NOT_CHECKED
+        return first.enrolment, outcomes.NOT_CHECKED, first.rules
     return first.enrolment, outcomes.totp_decision(verify.conclude(
-        user_id, first.verified, first.attempt, prove_password, now, slot))
+        user_id, first.verified, first.attempt, prove_password, now,
+        slot)), first.rules
 
 
 def lookup_in_transaction():
@@ -108,7 +112,7 @@ class _FirstCheck:
         self.code = code
         self.now = now
         self.unproved = unproved
-        self.enrolment = self.verified = self.attempt = None
+        self.enrolment = self.verified = self.attempt = self.rules = None
 
     def read(self, session):
         """Look the user up (unless done already), then read the devices.
@@ -123,6 +127,8 @@ class _FirstCheck:
             except Exception as e:
                 raise _LookupFailed(e)
         self.enrolment = credentials.read(session, self.user_id)
+        if not self.enrolment.enrolled:
+            self.rules = requirements.rules(session)
         return self.enrolment
 
     def write(self, session, enrolment):

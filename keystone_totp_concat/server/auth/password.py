@@ -34,6 +34,7 @@ from keystone_totp_concat.core import totp
 from keystone_totp_concat.server.auth import auth_request
 from keystone_totp_concat.server.auth import factors
 from keystone_totp_concat.server.auth import login_check
+from keystone_totp_concat.server.auth import required_login
 from keystone_totp_concat.server.auth import second_factor
 from keystone_totp_concat.server import verify
 
@@ -51,12 +52,19 @@ class TOTPConcatPassword(password.Password):
         # the password and the code in the right order.
         paired = TOTP_METHOD in auth_request.requested_methods()
         login = _Login(auth_payload, paired)
-        enrolment, decision = login_check.check_login(
+        enrolment, decision, rules = login_check.check_login(
             login.identify, login.code, login.probe)
         user_info = login.user_info
-        if factors.needed(enrolment, paired) is factors.Needed.PASSWORD:
+        needed = factors.needed(enrolment, paired, user_info.user_ref,
+                                rules)
+        if needed is factors.Needed.PASSWORD:
             return self._check_password(user_info.user_id,
                                         user_info.password)
+        if needed is factors.Needed.PASSWORD_THEN_SET_UP:
+            return required_login.password_login(
+                user_info.user_ref, functools.partial(
+                    self._check_password, user_info.user_id,
+                    user_info.password))
 
         response = second_factor.login(user_info.user_ref, enrolment,
                                        login.code, login.password, decision)

@@ -82,7 +82,7 @@ WRITES = frozenset(['POST', 'PUT', 'PATCH'])
 # the checks of any body (JSON, depth, text, numbers); those of ROUTES get
 # their route's checks too.
 FRONTED = re.compile(r'^/v3/(auth/tokens|users/[^/]+/(password|OS-TOTP)'
-                     r'|credentials)(/|$)')
+                     r'|credentials|OS-TOTP)(/|$)')
 # The ids in those paths, and a character none of that kind holds. Keystone
 # makes credential (so device) ids of hexadecimal digits; a user's may be
 # an LDAP attribute, any text MariaDB's utf8 columns hold.
@@ -97,6 +97,10 @@ PATH_IDS = [
      NOT_IN_CREDENTIAL_ID),
     ('credential', re.compile(r'^/v3/credentials/([^/]+)/?$'),
      NOT_IN_CREDENTIAL_ID),
+    # A domain's, role's or user's id: any of them may be a user's form.
+    ('requirement target',
+     re.compile(r'^/v3/OS-TOTP/requirements/[^/]+/([^/]+)/?$'),
+     NOT_IN_USER_ID),
 ]
 
 
@@ -127,6 +131,17 @@ def _check_identity(auth):
             _refuse("Invalid input for field 'auth/identity/methods': each "
                     "method needs an object of the same name in identity.")
         pending.append((('auth', 'identity', name), identity[name]))
+    _check_shapes(pending)
+
+
+def check_user_object(part, key):
+    """The ``user`` object of ``part`` (a body's ``key``), as at a login."""
+    if 'user' in part:
+        _check_shapes([((key,), {'user': part['user']})])
+
+
+def _check_shapes(pending):
+    """Ids, names and secrets are strings; users and domains objects."""
     while pending:
         path, node = pending.pop()
         for key, value in node.items():
@@ -190,9 +205,9 @@ def check_ids():
             raise ImpossibleId(kind=kind)
 
 
-def add_route(path, key=None, schema=None, secrets=()):
+def add_route(path, key=None, schema=None, secrets=(), check=None):
     """Guard another route of this package (``key``: its body's top key)."""
-    ROUTES.append(Route(path, key, schema, list(secrets)))
+    ROUTES.append(Route(path, key, schema, list(secrets), check))
 
 
 def check_body():
