@@ -275,6 +275,16 @@ or the raw Identity API (replace 123456 with the current code):
 
 Without a valid code the answer is 401 "Additional authentications steps
 required.". The user guide, doc/source/user/enable.rst, has the details.
+
+To try 2FA required by the operator, as admin (OS_USERNAME=admin
+OS_PASSWORD={admin_password} OS_PROJECT_NAME=admin), before demo enables it:
+
+  openstack two factor requirement set --user demo
+  openstack two factor compliance list --domain Default
+
+demo's logins with the password alone then answer with the end of the grace
+period (Openstack-Totp-Required-By); after it, keystone-totp enable sets
+2FA up without a token. See doc/source/admin/required.rst.
 """
 
 

@@ -63,6 +63,13 @@ def register_arguments(config, parser, argv):
         raise errors.CLIError(one_line(exc), errors.USAGE) from exc
 
 
+SET_UP_MESSAGE = (
+    'Authentication failed: Two Factor Authentication is required for this '
+    'account and not set up yet; set it up with keystone-totp enable (the '
+    'same options, no token needed), then log in with the password and a '
+    'code.')
+
+
 def _auth_failure(exc):
     """The message for a 401 at login; never echoes what was typed."""
     if type(exc) is not ksa_exc.Unauthorized:
@@ -119,14 +126,19 @@ class Connection:
 
     def __init__(self, config, args):
         self.auth_url = None
+        auth, self.session = {}, None
         try:
             self.region = config.get_one(argparse=args)
-            self.auth_url = self.region.config.get('auth', {}).get('auth_url')
+            auth = self.region.config.get('auth', {})
+            self.auth_url = auth.get('auth_url')
             self.session = self.region.get_session()
             # Authenticate now so a bad password fails before anything else.
             self.user_id = self.session.get_user_id()
             self.identity_url = self._identity_url()
         except (ksa_exc.ClientException, sdk_exc.SDKException) as exc:
+            if protocol.asks_for_set_up(exc):
+                raise errors.SetUpRequired(SET_UP_MESSAGE, auth,
+                                           self.session) from None
             raise translate(exc, self.auth_url) from exc
 
     def _identity_url(self):

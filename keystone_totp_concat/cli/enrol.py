@@ -67,6 +67,79 @@ def _enabled(out, target, devices, answer):
     return errors.OK
 
 
+def _login_user(auth):
+    """The login's user object, as the password method takes it."""
+    if auth.get('user_id'):
+        return {'id': auth['user_id']}
+    domain = ({'id': auth['user_domain_id']} if auth.get('user_domain_id')
+              else {'name': auth.get('user_domain_name') or 'Default'})
+    return {'name': auth.get('username'), 'domain': domain}
+
+
+def _set_up_at_login(out, args, required):
+    """``enable`` for a user who must set 2FA up and gets no token.
+
+    The same steps with the password instead of a token (POST
+    /v3/OS-TOTP/setup): --no-confirm and --code split them in two.
+    """
+    auth = required.auth
+    url = (auth.get('auth_url') or '').rstrip('/')
+    api = os_totp.Client(required.session, endpoint_override=(
+        url if url.endswith('/v3') else url + '/v3'))
+    user, password = _login_user(auth), auth.get('password') or ''
+    target = identity.Target(
+        auth.get('user_id') or '', auth.get('username') or auth.get(
+            'user_id'), auth.get('user_domain_name') or auth.get(
+            'user_domain_id') or 'Default')
+    setup = _SetUpAtLogin(api, user, password, args.label)
+    if args.code is not None:
+        return _enabled(out, target, 1, steps.confirm(
+            setup, out, target, None, args.code))
+    try:
+        enrolment = api.set_up(user, password, args.label)
+    except os_totp.APIError as exc:
+        raise steps.refused(exc) from None
+    target = identity.Target(enrolment['user_id'],
+                             *enrolment['account'].rsplit('@', 1))
+    out.say('Two Factor Authentication is required for this account: set '
+            'it up now.')
+    if args.no_confirm:
+        return _secret_only(out, target, enrolment, steps.enrolment_uri(
+            enrolment, args))
+    uri = steps.enrolment_uri(enrolment, args)
+    if args.qr_file:
+        qr.save(uri, args.qr_file)
+    steps.show_enrolment(out, target, enrolment, uri)
+    return _enabled(out, target, 1, steps.confirm(
+        setup, out, target, enrolment['digits']))
+
+
+class _SetUpAtLogin:
+    """steps.confirm's API for a set-up at login: the password, no token."""
+
+    def __init__(self, api, user, password, label):
+        self._api, self._user = api, user
+        self._password, self._label = password, label
+
+    def confirm(self, user_id, passcode):
+        return self._api.set_up_device(self._user, self._password, passcode,
+                                       self._label)
+
+
+def _secret_only(out, target, enrolment, uri):
+    """--no-confirm: the secret and URI, and how to confirm later."""
+    data = {k: enrolment[k] for k in (
+        'user_id', 'secret', 'account', 'digits', 'period', 'algorithm',
+        'expires_at', 'label')}
+    data['otpauth_uri'] = uri
+    out.result(data, (
+        'Secret for %s (shown only now): %s\nURI: %s\nConfirm before '
+        '%s with: keystone-totp enable --code CODE'
+        % (target.account, qr.grouped(enrolment['secret']), uri,
+           enrolment['expires_at'])))
+    return errors.OK
+
+
 def enable(args, connect):
     out = output.Output(args.format)
     if args.code is not None and (args.no_confirm or args.qr_file):
@@ -75,7 +148,12 @@ def enable(args, connect):
                               errors.USAGE)
     if args.qr_file:
         qr.qr_file_kind(args.qr_file)
-    conn = connect()
+    try:
+        conn = connect()
+    except errors.SetUpRequired as required:
+        if args.user is not None:
+            raise
+        return _set_up_at_login(out, args, required)
     target = _target(conn, args)
     api = identity.TOTP(conn)
     try:
@@ -101,16 +179,7 @@ def enable(args, connect):
     if args.qr_file:
         qr.save(uri, args.qr_file)
     if args.no_confirm:
-        data = {k: enrolment[k] for k in (
-            'user_id', 'secret', 'account', 'digits', 'period', 'algorithm',
-            'expires_at', 'label')}
-        data['otpauth_uri'] = uri
-        out.result(data, (
-            'Secret for %s (shown only now): %s\nURI: %s\nConfirm before '
-            '%s with: keystone-totp enable --code CODE'
-            % (target.account, qr.grouped(enrolment['secret']), uri,
-               enrolment['expires_at'])))
-        return errors.OK
+        return _secret_only(out, target, enrolment, uri)
     steps.show_enrolment(out, target, enrolment, uri)
     if args.qr_file:
         out.say('The QR code is also in %s (readable only by you; '

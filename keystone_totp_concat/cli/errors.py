@@ -36,3 +36,18 @@ class CLIError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+
+class SetUpRequired(CLIError):
+    """The login's 401 for a user who must set 2FA up first.
+
+    ``auth`` holds the login's options (the password among them) and
+    ``session`` the login's keystoneauth1 session (its TLS settings), which
+    ``keystone-totp enable`` uses to set 2FA up without a token; neither is
+    ever printed.
+    """
+
+    def __init__(self, message, auth, session):
+        super().__init__(message, AUTH_FAILED)
+        self.auth = auth
+        self.session = session

@@ -85,6 +85,18 @@ class CodeNotAccepted(Forbidden):
     kind = 'code_not_accepted'
 
 
+class Required(Forbidden):
+    """403: the operator requires 2FA of the user: a device must stay."""
+
+    kind = 'required'
+
+
+class NotRequired(Forbidden):
+    """403: set-up without a token is for users who must use 2FA."""
+
+    kind = 'not_required'
+
+
 class NotFound(APIError):
     """404: no such user."""
 
@@ -107,10 +119,20 @@ class DeviceNotFound(NotFound):
     kind = 'device_not_found'
 
 
+class RequirementNotFound(NotFound):
+    kind = 'requirement_not_found'
+
+
 class Conflict(APIError):
     """409: a concurrent change got there first; try again."""
 
     kind = 'conflict'
+
+
+class AlreadyEnrolled(Conflict):
+    """409: set-up without a token is for users without a device."""
+
+    kind = 'already_enrolled'
 
 
 class ServerError(APIError):
@@ -121,7 +143,8 @@ class ServerError(APIError):
 
 KINDS = {cls.kind: cls for cls in (
     BadRequest, Unauthorized, Forbidden, ProofRequired, CodeNotAccepted,
-    NotFound, NoPendingEnrolment, NotEnrolled, DeviceNotFound, Conflict,
+    Required, NotRequired, NotFound, NoPendingEnrolment, NotEnrolled,
+    DeviceNotFound, RequirementNotFound, Conflict, AlreadyEnrolled,
     ServerError)}
 
 
@@ -206,15 +229,19 @@ class Client:
         return self._endpoint
 
     def _call(self, method, user_id, path='', body=None):
+        """One call on the user's path: the answer's JSON, or None."""
+        return self._request(method, '/users/%s/OS-TOTP%s' % (
+            _quote(user_id), path), body)
+
+    def _request(self, method, path, body=None, **kwargs):
         """One call: the answer's JSON, None when it has no body."""
-        kwargs = {'raise_exc': False, 'log': False,
-                  'headers': {'Accept': 'application/json'}}
+        kwargs.update(raise_exc=False, log=False,
+                      headers={'Accept': 'application/json'})
         if body is not None:
             kwargs['json'] = body
         try:
-            url = '%s/users/%s/OS-TOTP%s' % (self._base(), _quote(user_id),
-                                             path)
-            resp = self._adapter.request(url, method, **kwargs)
+            resp = self._adapter.request(self._base() + path, method,
+                                         **kwargs)
         except ksa_exc.ClientException as exc:
             raise Unavailable(None, ' '.join(str(exc).split())
                               or type(exc).__name__) from exc
@@ -268,3 +295,44 @@ class Client:
     def revoke_recovery_codes(self, user_id, passcode=None):
         self._call('DELETE', user_id, '/recovery_codes',
                    _body('recovery_codes', passcode))
+
+    def requirements(self):
+        """Who must use 2FA: ``kind``, ``target_id``, ``created_at``."""
+        return self._request('GET', REQUIREMENTS)['requirements']
+
+    def require(self, kind, target_id):
+        """``kind``: domains, roles, users or exemptions (the path's)."""
+        self._request('PUT', '%s/%s/%s' % (REQUIREMENTS, kind,
+                                           _quote(target_id)))
+
+    def lift(self, kind, target_id):
+        self._request('DELETE', '%s/%s/%s' % (REQUIREMENTS, kind,
+                                              _quote(target_id)))
+
+    def compliance(self, domain_id):
+        """Each user of the domain: required, why, enrolled, grace."""
+        return self._request('GET', '/OS-TOTP/compliance?domain_id='
+                             + _quote(domain_id))['users']
+
+    def set_up(self, user, password, label=None):
+        """Without a token: a pending secret for a user who must set up.
+
+        ``user`` is the login's user object (``id``, or ``name`` and
+        ``domain``).
+        """
+        return self._request('POST', '/OS-TOTP/setup', _set_up(
+            user, password, label=label), authenticated=False)['enrolment']
+
+    def set_up_device(self, user, password, passcode, label=None):
+        """Without a token: the pending secret stored with a code of it."""
+        return self._request('POST', '/OS-TOTP/setup/device', _set_up(
+            user, password, passcode=passcode, label=label),
+            authenticated=False)
+
+
+REQUIREMENTS = '/OS-TOTP/requirements'
+
+
+def _set_up(user, password, **members):
+    member = {k: v for k, v in members.items() if v is not None}
+    return {'setup': dict(member, user=dict(user, password=password))}

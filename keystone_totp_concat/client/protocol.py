@@ -34,6 +34,10 @@ from keystone_totp_concat.core import totp
 # The message of Keystone's AdditionalAuthRequired, which the totp_concat
 # password method raises when an enrolled user's code is not accepted.
 ADDITIONAL_STEPS_MESSAGE = 'Additional authentications steps required.'
+# The 401 of a user who must set 2FA up first, and the end of a grace
+# period on a login that is still let in with the password alone.
+SET_UP_HEADER = 'Openstack-Totp-Set-Up-Required'
+REQUIRED_BY_HEADER = 'Openstack-Totp-Required-By'
 
 # RFC 6238 codes have 6 to 8 digits; Keystone's [totp_concat] code_length
 # takes the same range, 6 by default.
@@ -81,6 +85,21 @@ def asks_for_code(answer):
         return False
     return (error.get('message') == ADDITIONAL_STEPS_MESSAGE
             and error.get('code', 401) == 401)
+
+
+def asks_for_set_up(answer):
+    """True for the 401 of a user who must set 2FA up before logging in.
+
+    Keystone sends it to a user whom an operator requires to use 2FA, who
+    has no device, and whose grace period is over; clients branch on its
+    header (SET_UP_HEADER), never on the message. ``answer`` is a
+    keystoneauth1 exception or an HTTP response.
+    """
+    if isinstance(answer, ksa_exceptions.HttpError):
+        answer = answer.response
+    if getattr(answer, 'status_code', None) != 401:
+        return False
+    return (answer.headers.get(SET_UP_HEADER) or '').lower() == 'true'
 
 
 def code_length(configured=None, typed=None):

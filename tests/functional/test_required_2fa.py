@@ -20,6 +20,10 @@ role or user and lifts its rules afterwards, so that other test files of
 the same node see none.
 """
 
+import json
+import pathlib
+import subprocess
+import sys
 import time
 import uuid
 
@@ -36,6 +40,8 @@ SET_UP_401 = ('Two Factor Authentication is required for this account: set '
               'enable, the dashboard, or POST /v3/OS-TOTP/setup), then log '
               'in with the password and a code.')
 KEYSTONE_401 = 'The request you have made requires authentication.'
+KEYSTONE_TOTP = str(pathlib.Path(sys.executable).parent / 'keystone-totp')
+OPENSTACK = str(pathlib.Path(sys.executable).parent / 'openstack')
 
 
 @pytest.fixture
@@ -352,3 +358,65 @@ def test_ids_are_compared_exactly(cloud, rules, expired):
     assert (r.status_code, r.json()['error']['kind']) == (
         404, 'requirement_not_found')
     assert set_up_refused(login(cloud, user, url=expired.url))
+
+
+def keystone_totp(cloud, user, node, tmp_path, *args):
+    env = c.os_env(cloud, tmp_path, user, user.password,
+                   OS_AUTH_URL=node.url)
+    return subprocess.run([KEYSTONE_TOTP, *args], env=env, input='',
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_keystone_totp_sets_up_at_login(cloud, rules, expired, tmp_path):
+    user = cloud.create_user()
+    rules('users', user.id)
+
+    refused = keystone_totp(cloud, user, expired, tmp_path, 'status')
+    assert refused.returncode == 3
+    assert refused.stderr.splitlines() == [
+        'keystone-totp: error: Authentication failed: Two Factor '
+        'Authentication is required for this account and not set up yet; '
+        'set it up with keystone-totp enable (the same options, no token '
+        'needed), then log in with the password and a code.']
+
+    begun = keystone_totp(cloud, user, expired, tmp_path, 'enable',
+                          '--no-confirm', '-f', 'json')
+    assert begun.returncode == 0, begun.stderr
+    secret = json.loads(begun.stdout)['secret']
+    assert user.password not in begun.stdout + begun.stderr
+    done = keystone_totp(cloud, user, expired, tmp_path, 'enable', '--code',
+                         c.code_for(secret), '-f', 'json')
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer['enabled'] is True and len(answer['recovery_codes']) == 10
+    assert list(t.stored(cloud, user).values()) == [secret]
+    assert login(cloud, user, user.password + c.code_for(secret, 1),
+                 url=expired.url).status_code == 201
+
+
+def test_openstack_commands_set_list_report_and_lift(cloud, tmp_path):
+    domain_id = new_domain(cloud)
+    user = cloud.create_user(domain_id=domain_id)
+    admin = c.admin_user(cloud)
+    env = c.os_env(cloud, tmp_path, admin, admin.password,
+                   OS_AUTH_TYPE='password')
+
+    def osc(*args):
+        r = subprocess.run([OPENSTACK, 'two', 'factor', *args], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout) if r.stdout.strip() else None
+
+    osc('requirement', 'set', '--domain', domain_id)
+    try:
+        listed = osc('requirement', 'list', '-f', 'json')
+        assert {'Kind': 'domain', 'Target ID': domain_id} in [
+            {k: r[k] for k in ('Kind', 'Target ID')} for r in listed]
+        report = osc('compliance', 'list', '--domain', domain_id, '-f',
+                     'json')
+        assert [(r['ID'], r['State'], r['Reasons']) for r in report] == [
+            (user.id, 'not_yet_logged_in', 'domain')]
+    finally:
+        osc('requirement', 'unset', '--domain', domain_id)
+    assert domain_id not in [r['target_id'] for r in cloud.api(
+        'GET', '/OS-TOTP/requirements').json()['requirements']]
