@@ -69,10 +69,22 @@ def test_every_kind_of_the_server_has_a_class():
     assert set(os_totp.KINDS) == {
         'proof_required', 'code_not_accepted', 'no_pending_enrolment',
         'not_enrolled', 'device_not_found', 'bad_request', 'forbidden',
-        'not_found', 'unauthorized', 'conflict', 'server_error'}
+        'not_found', 'unauthorized', 'conflict', 'server_error', 'required',
+        'not_required', 'already_enrolled', 'requirement_not_found'}
     assert issubclass(os_totp.ProofRequired, os_totp.Forbidden)
     assert issubclass(os_totp.CodeNotAccepted, os_totp.Forbidden)
+    assert issubclass(os_totp.Required, os_totp.Forbidden)
+    assert issubclass(os_totp.NotRequired, os_totp.Forbidden)
     assert issubclass(os_totp.NoPendingEnrolment, os_totp.NotFound)
+    assert issubclass(os_totp.RequirementNotFound, os_totp.NotFound)
+    assert issubclass(os_totp.AlreadyEnrolled, os_totp.Conflict)
+
+
+def test_the_client_knows_every_kind_the_server_sends():
+    from keystone_totp_concat.server.api import errors
+    sent = {value for name, value in vars(errors).items()
+            if name.isupper() and isinstance(value, str)}
+    assert sent == set(os_totp.KINDS)
 
 
 @pytest.mark.parametrize('status,message', [
