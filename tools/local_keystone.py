@@ -243,6 +243,7 @@ class LocalKeystone:
 DEMO_HELP = """
 Keystone with the totp_concat plugin is running on {url}
 (config: {conf}, log: {log}). Ctrl-C stops it.
+`make run-dashboard` in another shell starts Horizon with 2FA on it.
 
 The admin is admin / {admin_password}; the demo user is demo /
 {demo_password} in project demo. In another shell, as demo:
