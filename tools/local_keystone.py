@@ -263,7 +263,8 @@ same through the Identity API, /v3/users/{{user_id}}/OS-TOTP, is in the API
 reference, doc/source/api/.)
 
 From then on the code goes directly after the password, so the exported
-OS_PASSWORD alone no longer logs demo in (exit 3, "Authentication failed").
+OS_PASSWORD alone no longer logs demo in (keystone-totp: "Authentication
+failed", exit 3).
 Let the v3passwordtotp auth type ask for the password and the code, once
 per token lifetime:
 
