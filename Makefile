@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # Keystone servers of its own (0: in pytest's own process).
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv run test lint docs dist wheel genconfig genpolicy clean horizon-venv \
+.PHONY: venv run run-dashboard test lint docs dist wheel genconfig genpolicy clean horizon-venv \
 	horizon-2025.1-venv browser test-horizon-unit test-e2e test-cluster test-operator bench ldap-packages test-ldap \
 	memcached-packages test-cache bench-scale
 
@@ -22,6 +22,12 @@ $(VENV)/.installed: setup.cfg requirements.txt test-requirements.txt constraints
 
 run: venv
 	$(BIN)/python tools/local_keystone.py
+
+# Horizon with the 2FA login extension and the Settings panel on
+# 127.0.0.1:8000 (tools/local_dashboard.py), against make run's Keystone:
+# start it in a second shell while make run runs.
+run-dashboard: venv horizon-venv
+	$(BIN)/python tools/local_dashboard.py --venv $(HZ_VENV)
 
 test: venv
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)

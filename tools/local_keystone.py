@@ -243,6 +243,7 @@ class LocalKeystone:
 DEMO_HELP = """
 Keystone with the totp_concat plugin is running on {url}
 (config: {conf}, log: {log}). Ctrl-C stops it.
+`make run-dashboard` in another shell starts Horizon with 2FA on it.
 
 The admin is admin / {admin_password}; the demo user is demo /
 {demo_password} in project demo. In another shell, as demo:
@@ -261,10 +262,16 @@ app, then type the 6-digit code it shows):
 same through the Identity API, /v3/users/{{user_id}}/OS-TOTP, is in the API
 reference, doc/source/api/.)
 
-From then on the code goes directly after the password. With the openstack
-CLI (it asks for the code):
+From then on the code goes directly after the password, so the exported
+OS_PASSWORD alone no longer logs demo in (keystone-totp: "Authentication
+failed", exit 3).
+Let the v3passwordtotp auth type ask for the password and the code, once
+per token lifetime:
 
-  openstack --os-auth-type v3passwordtotp token issue
+  unset OS_PASSWORD
+  export OS_AUTH_TYPE=v3passwordtotp
+  eval "$(keystone-totp login)"
+  openstack token issue
 
 or the raw Identity API (replace 123456 with the current code):
 
@@ -276,8 +283,9 @@ or the raw Identity API (replace 123456 with the current code):
 Without a valid code the answer is 401 "Additional authentications steps
 required.". The user guide, doc/source/user/enable.rst, has the details.
 
-To try 2FA required by the operator, as admin (OS_USERNAME=admin
-OS_PASSWORD={admin_password} OS_PROJECT_NAME=admin), before demo enables it:
+To try 2FA required by the operator, in a new shell as admin (the export
+above with OS_USERNAME=admin OS_PASSWORD={admin_password}
+OS_PROJECT_NAME=admin), before demo enables it:
 
   openstack two factor requirement set --user demo
   openstack two factor compliance list --domain Default

@@ -28,6 +28,7 @@ from openstack.config import loader
 from openstack import exceptions as sdk_exc
 
 from keystone_totp_concat.cli import errors
+from keystone_totp_concat.client import plugin as totp_plugin
 from keystone_totp_concat.client import protocol
 
 
@@ -77,7 +78,8 @@ def _auth_failure(exc):
         return 'Authentication failed: %s' % one_line(exc)
     if protocol.asks_for_code(exc):
         return ('Authentication failed: Two Factor Authentication is enabled '
-                'for this account and the code was missing or invalid; type '
+                'for this account and the code was missing, wrong or already '
+                'used (each code works once: wait for the next one); type '
                 'the current code of the authenticator app directly after the '
                 'password, or use --os-auth-type v3passwordtotp.')
     return ('Authentication failed: the user name, password or code is '
@@ -132,6 +134,10 @@ class Connection:
             auth = self.region.config.get('auth', {})
             self.auth_url = auth.get('auth_url')
             self.session = self.region.get_session()
+            # Any auth type: the login's warnings (a recovery code used, 2FA
+            # required soon) reach the user.
+            self.session.session.hooks['response'].append(
+                totp_plugin.warn_after_login)
             # Authenticate now so a bad password fails before anything else.
             self.user_id = self.session.get_user_id()
             self.identity_url = self._identity_url()

@@ -28,6 +28,7 @@ from keystone_totp_concat.cli import enrol
 from keystone_totp_concat.cli import errors
 from keystone_totp_concat.cli import login
 from keystone_totp_concat.cli import steps
+from keystone_totp_concat.client import plugin
 
 PROG = 'keystone-totp'
 
@@ -150,6 +151,17 @@ def _run(argv):
     return args.func(args, functools.partial(auth.Connection, config, os_args))
 
 
+def _show_login_warnings():
+    """Keystone's warnings after a login, on stderr even without --debug."""
+    if plugin.LOG.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter('Warning: %(message)s'))
+    plugin.LOG.addHandler(handler)
+    plugin.LOG.setLevel(logging.WARNING)
+    plugin.LOG.propagate = False
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = '--debug' in argv
@@ -160,6 +172,7 @@ def main(argv=None):
                         format='%(name)s: %(message)s')
     if not debug:
         warnings.simplefilter('ignore')
+    _show_login_warnings()
     try:
         return _run(argv)
     except errors.CLIError as exc:

@@ -26,6 +26,7 @@ commands share one code.
 
 import contextvars
 import getpass
+import logging
 import sys
 import time
 
@@ -39,6 +40,11 @@ from keystone_totp_concat.client import token_cache as cache_mod
 from keystone_totp_concat.core import totp
 
 PROMPT = 'TOTP passcode: '
+# Codes a person may type for one login: a typo is not fatal, and the
+# bound keeps wrong codes (which the server throttles) few.
+PROMPT_TRIES = 3
+
+LOG = logging.getLogger(__name__)
 
 # The code of the login request being built, as (method, code), for this
 # thread (or asyncio task) only: threads sharing a plugin never see each
@@ -61,6 +67,20 @@ def terminal_prompt():
         return None
 
 
+def warn_after_login(response, *args, **kwargs):
+    """Log Keystone's login warnings (recovery code used, 2FA required).
+
+    A requests response hook: keystoneauth1 keeps no answer of its login.
+    keystoneauth1's own plugins log this way too, so the openstack CLI
+    shows them. Once per answer, whatever number of hooks see it.
+    """
+    if not getattr(response, '_ktc_warned', False):
+        response._ktc_warned = True
+        for text in protocol.login_warnings(response):
+            LOG.warning('%s', text)
+    return response
+
+
 class PasswordTOTPMethod(v3.PasswordMethod):
     """keystoneauth1's password method, with the code after the password.
 
@@ -72,6 +92,9 @@ class PasswordTOTPMethod(v3.PasswordMethod):
     def get_auth_data(self, session, auth, headers, request_kwargs):
         name, data = super().get_auth_data(session, auth, headers,
                                            request_kwargs)
+        hooks = request_kwargs.setdefault('hooks', {})
+        hooks['response'] = list(hooks.get('response') or []) + [
+            warn_after_login]
         in_flight = _IN_FLIGHT.get()
         if in_flight is not None and in_flight[0] is self and in_flight[1]:
             user = dict(data['user'],
@@ -132,26 +155,26 @@ class PasswordTOTP(v3.Password):
         return super().invalidate()
 
     def _authenticate(self, session):
-        """POST password+code, with at most one retry.
+        """POST password+code, again while another code is at hand.
 
-        On "additional steps required" try at most one other code (next time
-        step, or typed on the terminal).
+        On "additional steps required" try another code: the next time
+        step (totp_secret), or one typed on the terminal, up to
+        PROMPT_TRIES of them.
         """
         code = self._first_code()
-        try:
-            return self._request(session, code)
-        except ksa_exceptions.Unauthorized as e:
-            if not protocol.asks_for_code(e):
-                raise
-            retry = self._retry_code(code)
+        tried = set()
+        for attempt in range(PROMPT_TRIES + 1):
+            try:
+                return self._request(session, code)
+            except ksa_exceptions.Unauthorized as e:
+                if not protocol.asks_for_code(e):
+                    raise
+                refused = e
+            tried.add(code)
+            retry = self._retry_code(tried) if attempt < PROMPT_TRIES else None
             if retry is None:
-                raise self._required(e, code) from None
-        try:
-            return self._request(session, retry)
-        except ksa_exceptions.Unauthorized as e:
-            if protocol.asks_for_code(e):
-                raise self._required(e, retry) from None
-            raise
+                raise self._required(refused, code) from None
+            code = retry
 
     def _required(self, cause, code):
         """TOTPRequired saying how many digits the cloud's codes have."""
@@ -181,13 +204,13 @@ class PasswordTOTP(v3.Password):
 
     def _retry_code(self, refused):
         if self._secret:
-            return self._secret_code(self._used | {refused})
-        return self._ask()
+            return self._secret_code(self._used | refused)
+        return self._ask(refused)
 
-    def _ask(self):
-        """A code typed by a person that was not used before, or None."""
+    def _ask(self, refused=frozenset()):
+        """A code typed by a person, not used or refused before, or None."""
         code = protocol.clean_code(self._prompt()) if self._prompt else None
-        if not code or code in self._used:
+        if not code or code in self._used or code in refused:
             return None
         self._passcode = code
         return code

@@ -27,6 +27,8 @@ password method:
 Nothing here imports Keystone's server code.
 """
 
+import re
+
 from keystoneauth1 import exceptions as ksa_exceptions
 
 from keystone_totp_concat.core import totp
@@ -38,6 +40,10 @@ ADDITIONAL_STEPS_MESSAGE = 'Additional authentications steps required.'
 # period on a login that is still let in with the password alone.
 SET_UP_HEADER = 'Openstack-Totp-Set-Up-Required'
 REQUIRED_BY_HEADER = 'Openstack-Totp-Required-By'
+# A login with a recovery code: how many are left.
+RECOVERY_CODES_LEFT_HEADER = 'Openstack-Totp-Recovery-Codes-Left'
+# The text of an RFC 7234 warning (299, "miscellaneous persistent").
+_WARNING = re.compile(r'299\s+\S+\s+"((?:[^"\\]|\\.)*)"')
 
 # RFC 6238 codes have 6 to 8 digits; Keystone's [totp_concat] code_length
 # takes the same range, 6 by default.
@@ -100,6 +106,22 @@ def asks_for_set_up(answer):
     if getattr(answer, 'status_code', None) != 401:
         return False
     return (answer.headers.get(SET_UP_HEADER) or '').lower() == 'true'
+
+
+def login_warnings(answer):
+    """What the user must be told after a login: the Warning texts.
+
+    Keystone adds them to a token answer after a login with a recovery code
+    (RECOVERY_CODES_LEFT_HEADER) and within a grace period of required 2FA
+    (REQUIRED_BY_HEADER); other answers give []. ``answer`` is an HTTP
+    response (requests or keystoneauth1's).
+    """
+    headers = getattr(answer, 'headers', None) or {}
+    if not (RECOVERY_CODES_LEFT_HEADER in headers
+            or REQUIRED_BY_HEADER in headers):
+        return []
+    return [text.replace('\\"', '"')
+            for text in _WARNING.findall(headers.get('Warning') or '')]
 
 
 def code_length(configured=None, typed=None):

@@ -14,11 +14,14 @@
 
 Keystone offers no public way to add policy actions to its enforcer, to ask
 it a question without raising, to read the request's policy context, to send
-a CADF event of a chosen type, or to render one of its errors. The package
+a CADF event of a chosen type, to render one of its errors, or to keep its
+error handler from logging an expected refusal as a failure. The package
 needs each; keeping them here makes the exposure one file, and
 tests/unit/test_upstream_copies.py pins the upstream code of each, so a
 Keystone upgrade that changes one fails the suite instead of the server.
 """
+
+import logging
 
 from keystone.common.rbac_enforcer import enforcer as ks_enforcer
 from keystone import notifications
@@ -75,3 +78,28 @@ def render_error(error):
     # one is imported by the auth plugins, which Keystone loads before.
     from keystone.server.flask import application
     return application._handle_keystone_exception(error)
+
+
+# The logger of _handle_keystone_exception (its module's oslo_log LOG).
+_ERROR_HANDLER_LOGGER = 'keystone.server.flask.application'
+
+
+def quiet_error_handler_log(expected):
+    """Drop the error handler's log records of errors ``expected`` accepts.
+
+    _handle_keystone_exception logs every error but Unauthorized and
+    NotFound with LOG.exception: ERROR and a traceback, even for a wrong
+    code. A filter, not a level change, so other errors of other threads
+    are logged as before. Added once per ``expected``.
+    """
+    logger = logging.getLogger(_ERROR_HANDLER_LOGGER)
+    for existing in logger.filters:
+        if getattr(existing, 'expected', None) is expected:
+            return
+
+    def keep(record):
+        error = record.exc_info[1] if record.exc_info else None
+        return error is None or not expected(error)
+
+    keep.expected = expected
+    logger.addFilter(keep)

@@ -28,6 +28,7 @@ from tests.functional.test_cli_enrol import assert_one_line_error
 from tests.functional.test_cli_enrol import KEYSTONE_TOTP
 from tests.functional.test_cli_enrol import run
 from tests.functional.test_cli_enrol import user_env
+from tests.functional.test_recovery_codes import enable as recovery_enable
 
 OPENSTACK = str(pathlib.Path(sys.executable).parent / 'openstack')
 
@@ -112,3 +113,45 @@ def test_person_types_password_and_one_code_at_prompts(cloud, tmp_path):
     lines = child.before.split()
     assert lines[-2:] == [user.id, user.name]
     assert 'Password: ' not in child.before and 'passcode' not in child.before
+
+
+def test_login_with_a_recovery_code_says_how_many_are_left(cloud, tmp_path):
+    user = cloud.create_user()
+    codes = recovery_enable(cloud, user)
+    env = user_env(cloud, tmp_path, user, user.password + codes[0])
+
+    result = run(env, 'login')
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count(
+        'Warning: A recovery code was used to log in; 9 left.') == 1
+    assert codes[0] not in result.stderr + result.stdout
+
+
+def test_a_mistyped_code_is_asked_again(cloud, tmp_path):
+    user = cloud.create_user(devices=1)
+    env = user_env(cloud, tmp_path, user, OS_AUTH_TYPE='v3passwordtotp')
+    child = pexpect.spawn(KEYSTONE_TOTP, ['login', '-f', 'json'], env=env,
+                          encoding='utf-8', timeout=60)
+    child.expect('Password: ')
+    child.sendline(user.password)
+    child.expect('TOTP passcode: ')
+    child.sendline(c.wrong_code(*user.secrets))
+    child.expect('TOTP passcode: ')
+    child.sendline(user.code())
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0, child.before
+    assert '"OS_TOKEN"' in child.before
+
+
+def test_a_reused_code_is_told_to_work_once(cloud, tmp_path):
+    user = cloud.create_user(devices=1)
+    field = user.password + user.code()
+    assert cloud.login_as(user, field).status_code == 201
+
+    result = run(user_env(cloud, tmp_path, user, field), 'login')
+
+    line = assert_one_line_error(result, 3, user.password)
+    assert 'already used (each code works once' in line

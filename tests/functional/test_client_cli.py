@@ -26,6 +26,7 @@ import pytest
 
 from tests.cloud import code_for
 from tests.cloud import wrong_code
+from tests.functional.test_recovery_codes import enable as recovery_enable
 
 OPENSTACK = str(pathlib.Path(sys.executable).parent / 'openstack')
 TWO_FACTOR = 'Two Factor Authentication is enabled for this account'
@@ -227,3 +228,27 @@ def test_terminal_asks_again_after_a_wrong_code(cloud, osc):
     user = cloud.create_user(devices=1)
     env = osc.env_for(user, OS_PASSCODE=wrong_code(*user.secrets))
     token_issue_answering_the_prompt(osc, user, env)
+
+
+def test_recovery_code_login_shows_how_many_are_left(cloud, osc):
+    user = cloud.create_user()
+    codes = recovery_enable(cloud, user)
+    result = osc(user, 'token', 'issue', '-f', 'json', OS_PASSCODE=codes[0])
+    assert issued(result)['user_id'] == user.id
+    assert result.stderr.count(
+        'A recovery code was used to log in; 9 left.') == 1
+    assert codes[0] not in result.stderr
+
+
+def test_grace_login_shows_when_2fa_becomes_required(cloud, osc):
+    user = cloud.create_user()
+    rule = '/OS-TOTP/requirements/users/%s' % user.id
+    cloud.api('PUT', rule)
+    try:
+        result = osc(user, 'token', 'issue', '-f', 'json')
+    finally:
+        cloud.api('DELETE', rule)
+    assert issued(result)['user_id'] == user.id
+    assert ('Two Factor Authentication is required for this account from '
+            in result.stderr)
+    assert 'set it up before then.' in result.stderr

@@ -144,3 +144,22 @@ def test_openstacksdk_connect(cloud):
         assert conn.identity.get_project(user.project_id).name == user.name
     finally:
         conn.close()
+
+
+def test_mistyped_codes_are_asked_again_up_to_three_times(cloud):
+    user, other = cloud.create_user(devices=1), cloud.create_user(devices=1)
+    taken = {code_for(secret, step) for secret in user.secrets + other.secrets
+             for step in range(-3, 4)}
+    wrong = [c for c in ('%06d' % n for n in range(100, 200))
+             if c not in taken][:4]
+
+    prompt = Prompt(wrong[0], wrong[1], user.code())
+    auth = load(cloud, user, prompt=prompt)
+    assert ks_session.Session(auth=auth).get_user_id() == user.id
+    assert prompt.calls == 3
+
+    prompt = Prompt(*wrong)
+    auth = load(cloud, other, prompt=prompt)
+    with pytest.raises(exceptions.TOTPRequired):
+        ks_session.Session(auth=auth).get_token()
+    assert prompt.calls == 3

@@ -15,6 +15,7 @@ Keystone; the login's 401 stays Keystone's own, with none."""
 
 from tests import cloud as c
 from tests.totp_api import base
+from tests.totp_api import begin
 from tests.totp_api import call
 from tests.totp_api import confirm
 from tests.totp_api import enable
@@ -87,3 +88,38 @@ def test_the_login_401_is_keystones_without_a_kind(cloud):
     assert r.json() == {'error': {
         'message': 'Additional authentications steps required.',
         'code': 401, 'identity': None, 'title': 'Unauthorized'}}
+
+
+def test_expected_refusals_log_one_line_without_traceback(cloud, keystone):
+    """A wrong code is the client's to mend, not a failure of the server.
+
+    One line at INFO, no ERROR and no traceback.
+    """
+    user = cloud.create_user()
+    stale = token_of(cloud, user)
+    url = base(cloud, user)
+    secret = begin(cloud, stale, user)['secret']
+
+    refusals = [
+        (lambda: confirm(cloud, stale, user, c.wrong_code(secret)), 403,
+         'code_not_accepted'),
+        (lambda: call(stale, 'POST', url + '/recovery_codes'), 404,
+         'not_enrolled'),
+    ]
+    for request, status, expected in refusals:
+        offset = keystone.log_offset()
+        assert kind(request(), status) == expected
+        log = keystone.log_since(offset)
+        assert 'Traceback' not in log
+        assert ' ERROR ' not in log
+        lines = [line for line in log.splitlines()
+                 if 'kind=%s' % expected in line]
+        assert len(lines) == 1 and ' INFO ' in lines[0], log
+
+    enable(cloud, user)
+    offset = keystone.log_offset()
+    assert kind(call(stale, 'POST', url + '/enrolment'), 403) == (
+        'proof_required')
+    log = keystone.log_since(offset)
+    assert 'Traceback' not in log and ' ERROR ' not in log
+    assert 'kind=proof_required' in log

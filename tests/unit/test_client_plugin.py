@@ -14,6 +14,7 @@
 without a server (the functional tests cover real logins)."""
 
 import json
+import logging
 import threading
 from unittest import mock
 
@@ -163,3 +164,26 @@ def test_totp_required_is_unauthorized_and_keeps_the_request_id():
     assert 'req-1' in str(error)
     assert 'the current 8-digit code' in str(
         exceptions.TOTPRequired(cause, code_length=8))
+
+
+def test_login_warnings_are_logged_once_per_answer(monkeypatch):
+    logged = []
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.append(record.getMessage())
+    monkeypatch.setattr(plugin.LOG, 'handlers', [handler])
+    monkeypatch.setattr(plugin.LOG, 'level', logging.WARNING)
+    answer = requests.Response()
+    answer.status_code = 201
+    answer.headers['Openstack-Totp-Recovery-Codes-Left'] = '2'
+    # Two Warning headers, as requests joins them.
+    answer.headers['Warning'] = (
+        '299 keystone "A recovery code was used to log in; 2 left.", '
+        '299 keystone "Say \\"hi\\"."')
+    plugin.warn_after_login(answer)
+    plugin.warn_after_login(answer)
+    assert logged == ['A recovery code was used to log in; 2 left.',
+                      'Say "hi".']
+
+    plain = requests.Response()
+    plain.headers['Warning'] = '299 keystone "not ours"'
+    assert plugin.protocol.login_warnings(plain) == []

@@ -137,6 +137,17 @@ class BadRequest(exception.Error):
     message_format = '%(detail)s'
 
 
+# The refusals a client causes and can mend (wrong code, missing proof,
+# nothing to act on): logged on one line, not as a server failure.
+EXPECTED = (ProofRequired, CodeRefused, EnrolmentMissing, NotEnrolled,
+            DeviceNotFound, Required, NotRequired, AlreadyEnrolled,
+            RequirementNotFound, BadRequest)
+
+
+def expected(error):
+    return isinstance(error, EXPECTED) and error.code < 500
+
+
 def kind_of(error):
     """The kind of any Keystone error answered on the OS-TOTP routes."""
     kind = getattr(error, 'kind', None)
