@@ -43,8 +43,8 @@ def login(request):
         return set_up.page(request, pending.state)
 
 
-@sensitive_post_parameters()
 @sensitive_variables()
+@sensitive_post_parameters()
 @csrf_protect
 @never_cache
 @require_POST
