@@ -66,6 +66,17 @@ class ComplianceColumnTests(helpers.TestCase):
             self.ids[2]: 'Required, overdue (until 2030-01-01T09:00:00Z)'})
         self.api.compliance.assert_called_once_with(self.domain_id)
 
+    def test_without_a_domain_context_the_admins_domain(self):
+        self.api.compliance.return_value = [
+            {'id': self.ids[0], 'state': 'enrolled'}]
+        with mock.patch('openstack_dashboard.api.keystone.'
+                        'get_effective_domain_id', return_value=None):
+            response = self.client.get(USERS)
+        domain_id = response.wsgi_request.user.user_domain_id
+        self.assertTrue(domain_id)
+        self.api.compliance.assert_called_once_with(domain_id)
+        self.assertEqual(self.states(response)[self.ids[0]], 'On')
+
     def test_no_column_when_keystone_refuses_the_report(self):
         self.api.compliance.side_effect = os_totp.Forbidden(
             403, 'no', None)

@@ -15,9 +15,10 @@ user's compliance state (2FA required by the operator).
 
 One call per page: Keystone's compliance report of the domain the page
 lists (GET /v3/OS-TOTP/compliance?domain_id=), read once per request and
-kept on it. The column is shown only when Keystone's policy
-(``identity:get_totp_compliance``) gives the report to the dashboard user:
-Horizon's policy files do not have the rule, so the answer decides.
+kept on it; without a domain context, of the admin's own domain. The
+column is shown only when Keystone's policy (``identity:get_totp_compliance``)
+gives the report to the dashboard user: Horizon's policy files do not have
+the rule, so the answer decides.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -43,7 +44,11 @@ def report(request):
     if not hasattr(request, _CACHE):
         rows = None
         try:
-            domain_id = identity.get_domain_id_for_operation(request)
+            # A cloud admin without a domain context lists every domain's
+            # users: the report is the admin's own domain's, the others'
+            # cells stay empty.
+            domain_id = (identity.get_domain_id_for_operation(request)
+                         or request.user.user_domain_id)
             rows = {row['id']: row for row in
                     api.Client(request, admin=True).compliance(
                         domain_id)}
