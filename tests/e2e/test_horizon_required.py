@@ -26,6 +26,8 @@ from tests.conftest import another_node
 from tests.e2e import browser as browser_mod
 from tests.e2e import conftest as e2e
 
+import local_keystone  # tools/, put on sys.path by tests/conftest.py
+
 
 PANEL_PATH = '/settings/two_factor/'
 WAIT = 30
@@ -105,3 +107,21 @@ def test_set_up_at_login_then_password_and_code_log_in(
     assert dashboard.user_menu() == user.name
     log = expired_horizon.log_file.read_text()
     assert user.password not in log and secret not in log
+
+
+def test_the_users_table_shows_each_users_state(cloud, required_user,
+                                                dashboard, output_dir):
+    plain = cloud.create_user()
+    assert cloud.login_as(required_user, required_user.password).headers[
+        'Openstack-Totp-Required-By']
+    dashboard.login('admin', local_keystone.ADMIN_PASSWORD)
+
+    dashboard.driver.get(dashboard.url + '/identity/users/')
+    row = visible(dashboard.driver,
+                  'tr[data-object-id="%s"]' % required_user.id)
+    assert 'Required, in grace period (until ' in row.text
+    other = dashboard.driver.find_element(
+        By.CSS_SELECTOR, 'tr[data-object-id="%s"]' % plain.id)
+    assert 'Not required' in other.text
+    dashboard.driver.save_screenshot(
+        str(output_dir / 'horizon-2fa-users-compliance.png'))
