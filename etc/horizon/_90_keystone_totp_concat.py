@@ -33,6 +33,14 @@ AUTHENTICATION_PLUGINS = [
       if plugin != 'openstack_auth.plugin.password.PasswordPlugin'),
 ]
 
+# The login page that leads a user who must set 2FA up (the operator requires
+# it and the grace period is over) to the set-up page, and that page; before
+# openstack_auth's routes, whose login page it wraps.
+AUTHENTICATION_URLS = [
+    'keystone_totp_concat.horizon.login.urls',
+    *AUTHENTICATION_URLS,  # noqa: F821
+]
+
 # Digits of the cloud's codes, as Keystone's [totp_concat] code_length (6 to
 # 8); the login page says "enter the N-digit code". Default: 6.
 # KEYSTONE_TOTP_CODE_LENGTH = 6

@@ -21,6 +21,7 @@ Refusals end as one line (osc_lib's CommandError), never a traceback.
 
 import logging
 
+from keystoneauth1 import exceptions as ksa_exc
 from osc_lib.cli import format_columns
 from osc_lib.command import command
 from osc_lib import exceptions
@@ -30,6 +31,8 @@ from keystone_totp_concat.cli import identity
 from keystone_totp_concat.cli import output
 from keystone_totp_concat.cli import steps
 from keystone_totp_concat.client import os_totp
+from keystone_totp_concat.client import protocol
+from keystone_totp_concat.osc import set_up
 
 LOG = logging.getLogger(__name__)
 
@@ -131,8 +134,31 @@ class EnableTwoFactor(_TwoFactor, command.ShowOne):
     """Enable Two Factor Authentication, or add a device.
 
     Shows a new secret as a QR code; Keystone stores it once a code of it
-    was typed (or given with --code).
+    was typed (or given with --code). When Keystone requires 2FA and
+    answers the password alone with the set-up 401, sets it up with the
+    password (set_up.py).
     """
+
+    # openstack logs in before a command runs, where the set-up 401 would
+    # end it: this command logs in itself, in take_action, through the same
+    # public hook of the application.
+    auth_required = False
+
+    def take_action(self, parsed_args):
+        self.auth_required = True
+        try:
+            self.app.prepare_to_run_command(self)
+        except ksa_exc.Unauthorized as exc:
+            if parsed_args.user is not None or not protocol.asks_for_set_up(
+                    exc):
+                raise
+            try:
+                return set_up.set_up_at_login(
+                    self.app.client_manager, self.output(), parsed_args,
+                    self.enabled, _secret_only)
+            except (errors.CLIError, os_totp.APIError) as refusal:
+                raise _one_line(refusal) from None
+        return super().take_action(parsed_args)
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -174,11 +200,7 @@ class EnableTwoFactor(_TwoFactor, command.ShowOne):
             api.begin(target.id, parsed_args.label, passcode)))
         uri = steps.enrolment_uri(enrolment, parsed_args)
         if parsed_args.no_confirm:
-            data = {k: enrolment[k] for k in (
-                'user_id', 'secret', 'account', 'digits', 'period',
-                'algorithm', 'expires_at', 'label')}
-            data['otpauth_uri'] = uri
-            return _show_one(data)
+            return _secret_only(enrolment, uri)
         steps.show_enrolment(out, target, enrolment, uri)
         answer = steps.confirm(api, out, target, enrolment['digits'])
         return self.enabled(target, existing + 1, answer)
@@ -195,6 +217,14 @@ class EnableTwoFactor(_TwoFactor, command.ShowOne):
             # Shown only now: the way back in without the phone.
             data['recovery_codes'] = format_columns.ListColumn(codes)
         return _show_one(data)
+
+
+def _secret_only(enrolment, uri):
+    data = {k: enrolment[k] for k in (
+        'user_id', 'secret', 'account', 'digits', 'period', 'algorithm',
+        'expires_at', 'label')}
+    data['otpauth_uri'] = uri
+    return _show_one(data)
 
 
 def _confirmed(out, parsed_args, question):

@@ -37,7 +37,9 @@ PINNED = [
      '(a copy, with the 2FA-aware _Password and without the debug line)'),
     ('openstack_auth.views', 'login', 'ed7999d48a60aff4',
      'keystone_totp_concat/horizon/login/apps.py (the view must build its '
-     'form from the forms.Login attribute at request time)'),
+     'form from the forms.Login attribute at request time) and views.py '
+     'login (an exception of the form other than the expired password and '
+     'KeystoneTOTPRequired must come out of the view)'),
     ('openstack_auth.forms', 'Login.clean', 'fc03003f9b56debf',
      'keystone_totp_concat/horizon/login/forms.py Login.clean (a '
      'KeystoneAuthException must come out as a ValidationError holding it)'),

@@ -14,7 +14,8 @@
 
 Horizon's test settings have run update_dashboards() on Horizon's enabled/
 files; it is run again on those and the panel's, as the dashboard does at
-start-up with local/enabled/.
+start-up with local/enabled/. The login extension is added as its settings
+snippet (etc/horizon/_90_keystone_totp_concat.py) adds it.
 """
 
 from openstack_dashboard import enabled
@@ -30,3 +31,5 @@ INSTALLED_APPS = [app for app in INSTALLED_APPS  # noqa: F405
                   if app not in _plugins]
 settings_utils.update_dashboards(
     [enabled, panel_enabled], HORIZON_CONFIG, INSTALLED_APPS)  # noqa: F405
+INSTALLED_APPS.append('keystone_totp_concat.horizon.login')
+ROOT_URLCONF = 'tests.horizon_unit.urls'

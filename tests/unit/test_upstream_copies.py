@@ -46,6 +46,11 @@ PINNED = [
      '01a1bba519fc674c',
      'keystone_totp_concat/client/plugin.py PasswordTOTPMethod.get_auth_data '
      "(replaces the password in the method's body)"),
+    ('osc_lib.shell', 'OpenStackShell.prepare_to_run_command',
+     '77087921b2824478',
+     'keystone_totp_concat/osc/two_factor.py EnableTwoFactor.take_action '
+     '(runs it again with auth_required set, to log in itself and answer '
+     'the set-up 401)'),
     # keystone_totp_concat/server/compat.py: Keystone's private names.
     ('keystone.common.rbac_enforcer.enforcer', 'RBACEnforcer.enforce_call',
      '156d8901f50b93f7',

@@ -50,3 +50,32 @@ class TOTPCodeRequired(exceptions.KeystoneAuthException):
     A subclass of openstack_auth's base error, so Horizon's login form turns
     it into a form error like any other failed login.
     """
+
+
+def set_up_required():
+    """The form error when the set-up page cannot be shown."""
+    return _('Two Factor Authentication is required for this account: set '
+             'it up first, then log in with your password and a code.')
+
+
+class TOTPSetUpRequired(exceptions.KeystoneAuthException):
+    """Keystone's set-up 401, told apart by its header, not its message.
+
+    The right password of a required user without a device, after the grace
+    period.
+    """
+
+
+class SetUpAtLogin(Exception):
+    """Raised by the login form to leave openstack_auth's login view.
+
+    Not a KeystoneAuthException, so it is no form error: it goes past
+    Django's LoginView to :func:`..views.login`, which shows the set-up page
+    instead of the login form, as openstack_auth does with an expired
+    password. ``state`` is what the page shows and signs: Keystone's
+    pending secret, the login's user object and Keystone's URL.
+    """
+
+    def __init__(self, state):
+        super().__init__('set-up at login')
+        self.state = state

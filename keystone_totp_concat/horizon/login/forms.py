@@ -21,14 +21,18 @@ user types it again, as on any failed login.
 
 import collections
 
+from django.conf import settings
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from openstack_auth import forms as auth_forms
 
+from keystone_totp_concat.client import os_totp
 from keystone_totp_concat.client import protocol
 from keystone_totp_concat.horizon import code_field
 from keystone_totp_concat.horizon.login import errors
+from keystone_totp_concat.horizon.login import grace
+from keystone_totp_concat.horizon.login import set_up
 
 CODE_FIELD = 'totp'
 
@@ -49,10 +53,9 @@ class CodeField(code_field.CodeField):
         super().__init__(recovery_codes=True, required=False, **kwargs)
 
 
-def _code_required(error):
-    """True when openstack_auth's form error wraps our plugin's exception."""
-    return any(isinstance(e.message, errors.TOTPCodeRequired)
-               for e in error.error_list)
+def _wraps(error, cls):
+    """True when openstack_auth's form error wraps our plugin's ``cls``."""
+    return any(isinstance(e.message, cls) for e in error.error_list)
 
 
 class Login(auth_forms.Login):
@@ -79,6 +82,24 @@ class Login(auth_forms.Login):
         self.fields = collections.OrderedDict(fields)
 
     @sensitive_variables()
+    def set_up_at_login(self):
+        """Keystone's pending secret with the password just typed.
+
+        Raises SetUpAtLogin for the login view to show the set-up page, or
+        a form error when Keystone gave no secret.
+        """
+        data = self.cleaned_data
+        try:
+            state = set_up.begin(
+                data['username'], data['password'], data.get(
+                    'domain', settings.OPENSTACK_KEYSTONE_DEFAULT_DOMAIN),
+                data['region'])
+        except os_totp.APIError as exc:
+            raise forms.ValidationError('%s %s' % (
+                errors.set_up_required(), exc.message)) from None
+        raise errors.SetUpAtLogin(state)
+
+    @sensitive_variables()
     def clean(self):
         if CODE_FIELD in self.errors:
             return self.cleaned_data
@@ -87,10 +108,17 @@ class Login(auth_forms.Login):
             self.cleaned_data['password'] = protocol.join(
                 self.cleaned_data['password'], code)
         try:
-            return super().clean()
+            with grace.listening() as heard:
+                cleaned = super().clean()
         except forms.ValidationError as error:
-            if not _code_required(error):
+            if _wraps(error, errors.TOTPSetUpRequired):
+                self.set_up_at_login()
+            if not _wraps(error, errors.TOTPCodeRequired):
                 raise
+        else:
+            if heard.get('required_by'):
+                grace.warn(self.request, heard['required_by'])
+            return cleaned
         self.show_code_field()
         raise forms.ValidationError(
             errors.refused() if code else errors.reminder())

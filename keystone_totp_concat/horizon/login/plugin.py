@@ -15,7 +15,11 @@
 openstack_auth reports every 401 as "Invalid credentials.", which would hide
 from an enrolled user that only the code is missing. This plugin raises
 :class:`~keystone_totp_concat.horizon.login.errors.TOTPCodeRequired`
-instead, for the login form to act on. Listed first in
+instead, for the login form to act on, and
+:class:`~keystone_totp_concat.horizon.login.errors.TOTPSetUpRequired` for a
+required user past the grace period. Inside the grace period it hands the
+``Openstack-Totp-Required-By`` header of Keystone's answer to the login form
+(:mod:`~keystone_totp_concat.horizon.login.grace`). Listed first in
 ``AUTHENTICATION_PLUGINS``.
 """
 
@@ -25,18 +29,25 @@ from openstack_auth.plugin import password
 
 from keystone_totp_concat.client import protocol
 from keystone_totp_concat.horizon.login import errors
+from keystone_totp_concat.horizon.login import grace
 
 
 class _Password(v3.Password):
     """keystoneauth1's v3 password plugin that tells a missing code apart."""
 
     def get_auth_ref(self, session, **kwargs):
+        session = grace.HeaderRecorder(session)
         try:
-            return super().get_auth_ref(session, **kwargs)
+            auth_ref = super().get_auth_ref(session, **kwargs)
         except ks_exceptions.Unauthorized as exc:
             if protocol.asks_for_code(exc):
                 raise errors.TOTPCodeRequired(errors.reminder()) from None
+            if protocol.asks_for_set_up(exc):
+                raise errors.TOTPSetUpRequired(
+                    errors.set_up_required()) from None
             raise
+        grace.record(session.headers.get(protocol.REQUIRED_BY_HEADER))
+        return auth_ref
 
 
 class PasswordPlugin(password.PasswordPlugin):

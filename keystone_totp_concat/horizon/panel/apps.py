@@ -30,6 +30,9 @@ class TwoFactorPanelConfig(apps.AppConfig):
             from openstack_dashboard.dashboards.identity.users import urls
         except ImportError:
             return
+        from keystone_totp_concat.horizon.panel import compliance
         from keystone_totp_concat.horizon.panel import tables as ours
 
         ours.add_reset_action(tables.UsersTable, urls.urlpatterns)
+        # And the compliance state of each user (2FA required by operators).
+        compliance.add_column(tables.UsersTable)

@@ -33,13 +33,13 @@ _SALT = 'keystone_totp_concat.horizon_panel.enrolment'
 # enrolment_expiry, 10 minutes by default); the signature only needs to
 # outlive it.
 _MAX_AGE = 86400
-_KEYS = ('secret', 'otpauth_uri', 'account', 'issuer', 'digits', 'period',
-         'expires_at')
+KEYS = ('secret', 'otpauth_uri', 'account', 'issuer', 'digits', 'period',
+        'expires_at')
 
 
 def sign(user_id, enrolment, adding):
     """The hidden field's value: what the confirm page shows again."""
-    data = {key: enrolment.get(key) for key in _KEYS}
+    data = {key: enrolment.get(key) for key in KEYS}
     data.update(user_id=user_id, adding=bool(adding))
     return signing.dumps(data, salt=_SALT, compress=True)
 

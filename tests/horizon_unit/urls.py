@@ -1,0 +1,23 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Horizon's test URLs with the login extension's /auth/ routes first, as
+its AUTHENTICATION_URLS setting puts them in the dashboard's URLs."""
+
+from django.conf.urls import include
+from django.urls import re_path
+from openstack_dashboard.test import urls
+
+urlpatterns = [
+    re_path(r'^auth/', include('keystone_totp_concat.horizon.login.urls')),
+    *urls.urlpatterns,
+]
