@@ -138,6 +138,9 @@ class EnableTests(PanelTestCase):
         self.assertContains(response, 'JBSW Y3DP')
         self.assertContains(response, 'value="Add device"')
         self.assertContains(response, 'action="%s"' % ENABLE)
+        # 2FA is on: the page says what waits for the code, not "off".
+        self.assertContains(response, 'the new device is not added')
+        self.assertNotContains(response, 'is not enabled')
 
     def test_a_refused_proof_stays_on_the_proof_form(self):
         self.api.begin.side_effect = refusal(os_totp.CodeNotAccepted)
