@@ -25,6 +25,7 @@ from keystone_totp_concat.cli import errors
 from keystone_totp_concat.cli import identity
 from keystone_totp_concat.cli import output
 from keystone_totp_concat.cli import qr
+from keystone_totp_concat.cli import set_up
 from keystone_totp_concat.cli import steps
 from keystone_totp_concat.client import os_totp
 
@@ -67,63 +68,16 @@ def _enabled(out, target, devices, answer):
     return errors.OK
 
 
-def _login_user(auth):
-    """The login's user object, as the password method takes it."""
-    if auth.get('user_id'):
-        return {'id': auth['user_id']}
-    domain = ({'id': auth['user_domain_id']} if auth.get('user_domain_id')
-              else {'name': auth.get('user_domain_name') or 'Default'})
-    return {'name': auth.get('username'), 'domain': domain}
-
-
 def _set_up_at_login(out, args, required):
-    """``enable`` for a user who must set 2FA up and gets no token.
-
-    The same steps with the password instead of a token (POST
-    /v3/OS-TOTP/setup): --no-confirm and --code split them in two.
-    """
-    auth = required.auth
-    url = (auth.get('auth_url') or '').rstrip('/')
-    api = os_totp.Client(required.session, endpoint_override=(
-        url if url.endswith('/v3') else url + '/v3'))
-    user, password = _login_user(auth), auth.get('password') or ''
-    target = identity.Target(
-        auth.get('user_id') or '', auth.get('username') or auth.get(
-            'user_id'), auth.get('user_domain_name') or auth.get(
-            'user_domain_id') or 'Default')
-    setup = _SetUpAtLogin(api, user, password, args.label)
-    if args.code is not None:
-        return _enabled(out, target, 1, steps.confirm(
-            setup, out, target, None, args.code))
-    try:
-        enrolment = api.set_up(user, password, args.label)
-    except os_totp.APIError as exc:
-        raise steps.refused(exc) from None
-    target = identity.Target(enrolment['user_id'],
-                             *enrolment['account'].rsplit('@', 1))
-    out.say('Two Factor Authentication is required for this account: set '
-            'it up now.')
-    if args.no_confirm:
-        return _secret_only(out, target, enrolment, steps.enrolment_uri(
-            enrolment, args))
-    uri = steps.enrolment_uri(enrolment, args)
-    if args.qr_file:
-        qr.save(uri, args.qr_file)
-    steps.show_enrolment(out, target, enrolment, uri)
-    return _enabled(out, target, 1, steps.confirm(
-        setup, out, target, enrolment['digits']))
-
-
-class _SetUpAtLogin:
-    """steps.confirm's API for a set-up at login: the password, no token."""
-
-    def __init__(self, api, user, password, label):
-        self._api, self._user = api, user
-        self._password, self._label = password, label
-
-    def confirm(self, user_id, passcode):
-        return self._api.set_up_device(self._user, self._password, passcode,
-                                       self._label)
+    """``enable`` for a user who must set 2FA up and gets no token."""
+    api = os_totp.Client(required.session, endpoint_override=set_up.v3_url(
+        None, required.auth.get('auth_url')))
+    return set_up.at_login(
+        api, out, args, required.auth,
+        lambda target, devices, answer: _enabled(out, target, devices,
+                                                 answer),
+        lambda target, enrolment, uri: _secret_only(out, target, enrolment,
+                                                    uri))
 
 
 def _secret_only(out, target, enrolment, uri):

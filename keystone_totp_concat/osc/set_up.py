@@ -14,48 +14,15 @@
 
 Past the grace period of a requirement, Keystone answers the password
 alone with the set-up 401 and gives no token; ``keystone-totp enable``'s
-steps (cli/steps.py) then run with the password instead (POST
+set-up (cli/set_up.py) then runs with the password instead (POST
 /v3/OS-TOTP/setup and /setup/device). The password and the user come from
 the command's auth options as osc_lib's ClientManager.get_configuration()
 gives them (its public read of the options, clouds.yaml and OS_*
 variables): openstack has no token to offer here.
 """
 
-from keystone_totp_concat.cli import errors
-from keystone_totp_concat.cli import identity
-from keystone_totp_concat.cli import steps
+from keystone_totp_concat.cli import set_up
 from keystone_totp_concat.client import os_totp
-
-REQUIRED = ('Two Factor Authentication is required for this account: set '
-            'it up now.')
-
-
-def login_user(auth):
-    """The login's user object, as the password method takes it."""
-    if auth.get('user_id'):
-        return {'id': auth['user_id']}
-    domain = ({'id': auth['user_domain_id']} if auth.get('user_domain_id')
-              else {'name': auth.get('user_domain_name') or 'Default'})
-    return {'name': auth.get('username'), 'domain': domain}
-
-
-def identity_url(config):
-    """Keystone's v3 URL: the endpoint override, else the auth URL."""
-    url = (config.get('identity_endpoint_override')
-           or (config.get('auth') or {}).get('auth_url') or '').rstrip('/')
-    return url if url.endswith('/v3') else url + '/v3'
-
-
-class _WithPassword:
-    """steps.confirm's API for a set-up at login: the password, no token."""
-
-    def __init__(self, api, user, password, label):
-        self._api, self._user = api, user
-        self._password, self._label = password, label
-
-    def confirm(self, user_id, passcode):
-        return self._api.set_up_device(self._user, self._password, passcode,
-                                       self._label)
 
 
 def set_up_at_login(manager, out, parsed_args, enabled, secret_only):
@@ -66,29 +33,8 @@ def set_up_at_login(manager, out, parsed_args, enabled, secret_only):
     """
     config = manager.get_configuration()
     auth = config.get('auth') or {}
-    password = auth.get('password')
-    if not password:
-        raise errors.CLIError('Two Factor Authentication is required for '
-                              'this account: set it up with a password '
-                              'login (--os-password).')
-    api = os_totp.Client(manager.session, endpoint_override=identity_url(
-        config))
-    user = login_user(auth)
-    setup = _WithPassword(api, user, password, parsed_args.label)
-    if parsed_args.code is not None:
-        target = identity.Target(
-            auth.get('user_id') or '', auth.get('username') or auth.get(
-                'user_id'), auth.get('user_domain_name') or auth.get(
-                'user_domain_id') or 'Default')
-        return enabled(target, 1, steps.confirm(
-            setup, out, target, None, parsed_args.code))
-    enrolment = api.set_up(user, password, parsed_args.label)
-    target = identity.Target(enrolment['user_id'],
-                             *enrolment['account'].rsplit('@', 1))
-    out.say(REQUIRED)
-    uri = steps.enrolment_uri(enrolment, parsed_args)
-    if parsed_args.no_confirm:
-        return secret_only(enrolment, uri)
-    steps.show_enrolment(out, target, enrolment, uri)
-    return enabled(target, 1, steps.confirm(setup, out, target,
-                                            enrolment['digits']))
+    api = os_totp.Client(manager.session, endpoint_override=set_up.v3_url(
+        config.get('identity_endpoint_override'), auth.get('auth_url')))
+    return set_up.at_login(
+        api, out, parsed_args, auth, enabled,
+        lambda target, enrolment, uri: secret_only(enrolment, uri))
