@@ -31,6 +31,7 @@ import re
 
 from keystoneauth1 import exceptions as ksa_exceptions
 
+from keystone_totp_concat.core import recovery
 from keystone_totp_concat.core import totp
 
 # The message of Keystone's AdditionalAuthRequired, which the totp_concat
@@ -177,6 +178,23 @@ def join(password, code):
     Without a code (a user without 2FA) it is the bare password.
     """
     return password + (code or '')
+
+
+def ends_with_code(field, length=None):
+    """Whether a password field looks like it ends with a code.
+
+    Its last ``length`` characters (the default code length when None) are
+    ASCII digits, or it ends with a recovery code. Keystone gives one 401
+    for a missing and for a refused code; this tells a client which of the
+    two the user most likely meant, to word its answer. A password ending
+    in digits looks the same, so it is never used to decide anything else.
+    """
+    length = code_length(length)
+    if not isinstance(field, str) or len(field) <= length:
+        return False
+    tail = field[-length:]
+    return (tail.isascii() and tail.isdigit()) or (
+        recovery.split_field(field) is not None)
 
 
 def digits_label(length=None):

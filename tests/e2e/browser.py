@@ -22,6 +22,7 @@ from selenium.common import exceptions as se_exceptions
 from selenium import webdriver
 from selenium.webdriver.chrome import service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support import ui
 
 CHROMIUM = '/usr/bin/chromium'
@@ -116,6 +117,23 @@ class Dashboard:
         """Texts of the red alerts on the page."""
         return [e.text for e in self.driver.find_elements(
             By.CSS_SELECTOR, '.alert-danger') if e.text]
+
+    def warnings(self):
+        """Texts of the yellow alerts on the page."""
+        return [e.text for e in self.driver.find_elements(
+            By.CSS_SELECTOR, '.alert-warning') if e.text]
+
+    def banner(self, link_id):
+        """Text and link of the warning banner holding ``#link_id``.
+
+        Horizon's JavaScript shows its messages after the page loaded:
+        waits until the banner is visible.
+        """
+        link = ui.WebDriverWait(self.driver, PAGE_TIMEOUT).until(
+            ec.visibility_of_element_located(
+                (By.CSS_SELECTOR, '.alert-warning #%s' % link_id)))
+        text = link.find_element(By.XPATH, '..').text
+        return text, link.get_attribute('href')
 
     def user_menu(self):
         """The user name in the top bar of the page shown now."""

@@ -69,8 +69,9 @@ def test_texts_name_the_configured_number_of_digits(length):
     reminder, refused, help_text = texts(length)
     digits = '%d-digit' % (length or 6)
     assert reminder == ('Two Factor Authentication is enabled for this '
-                        'account: enter the %s code.' % digits)
-    assert refused.endswith('enter the %s code.' % digits)
+                        'account: type your password again and the %s code '
+                        'of your authenticator app.' % digits)
+    assert refused.endswith('a new %s code.' % digits)
     assert help_text == 'The %s code of your authenticator app.' % digits
 
 

@@ -31,8 +31,9 @@ from tests import totp_api
 import local_keystone  # tools/, put on sys.path by tests/conftest.py
 
 RECOVERY_CODE = re.compile(r'^[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$')
-REMINDER = ('Two Factor Authentication is enabled for this account: '
-            'enter the 6-digit code.')
+REMINDER = ('Two Factor Authentication is enabled for this account: type '
+            'your password again and the 6-digit code of your authenticator '
+            'app.')
 REFUSED = 'The code was not accepted'
 STEP_WAIT = 2 * totp.STEP_SECONDS + 5
 
@@ -254,6 +255,11 @@ def test_admin_resets_another_users_2fa(cloud, dashboard):
     assert api_status(cloud, user)['enabled'] is False
     assert cloud.login_as(user, user.password).status_code == 201
 
+    # Nothing is left to reset: the user's row no longer offers it.
+    dashboard.driver.get(dashboard.url + '/identity/users/')
+    panel.find('tr[data-object-id="%s"]' % user.id)
+    assert not panel.exists('#users__row_%s__action_reset_totp' % user.id)
+
 
 def test_recovery_codes_shown_once_and_each_logs_in_once(cloud, dashboard,
                                                          output_dir):
@@ -291,12 +297,19 @@ def test_recovery_codes_shown_once_and_each_logs_in_once(cloud, dashboard,
     # An old code is refused: the login page asks for the code.
     dashboard.login(user.name, user.password + first_set[0])
     assert dashboard.path() == '/auth/login/'
-    assert dashboard.errors() == [REMINDER]
+    errors = dashboard.errors()
+    assert len(errors) == 1 and errors[0].startswith(REFUSED), errors
 
-    # A new one, typed directly after the password, logs in once.
+    # A new one, typed directly after the password, logs in once, and the
+    # page says how many are left.
     dashboard.login(user.name, user.password + new_set[0])
     assert dashboard.path() == '/identity/'
     assert dashboard.user_menu() == user.name
+    text, href = dashboard.banner('ktc-recovery-link')
+    assert 'You logged in with a recovery code; 9 left' in text
+    assert href.endswith(panel_mod.PATH)
+    dashboard.driver.save_screenshot(
+        str(output_dir / 'horizon-2fa-recovery-code-used.png'))
     panel.open()
     assert panel.recovery_remaining() == 9
 
@@ -311,15 +324,17 @@ def test_recovery_codes_shown_once_and_each_logs_in_once(cloud, dashboard,
 
     dashboard.login(user.name, user.password + new_set[0])
     assert dashboard.path() == '/auth/login/'
-    assert dashboard.errors() == [REMINDER]
+    errors = dashboard.errors()
+    assert len(errors) == 1 and errors[0].startswith(REFUSED), errors
     assert dashboard.logged_in_as() is None
 
     # The login page's code field takes a recovery code too, once.
     dashboard.login(user.name, user.password)
-    assert dashboard.errors() == [REMINDER]
+    assert dashboard.warnings() == [REMINDER]
     dashboard.sign_in(user.password, code=new_set[1].upper())
     assert dashboard.path() == '/identity/'
     assert dashboard.user_menu() == user.name
+    assert '8 left' in dashboard.banner('ktc-recovery-link')[0]
     dashboard.sign_out()
     dashboard.login(user.name, user.password)
     dashboard.sign_in(user.password, code=new_set[1])

@@ -65,11 +65,9 @@ def test_a_login_in_the_grace_period_shows_the_banner(
     dashboard.login(required_user.name, required_user.password)
 
     assert dashboard.user_menu() == required_user.name
-    banner = visible(dashboard.driver, '.alert-warning #ktc-grace-link')
-    text = dashboard.driver.find_element(
-        By.XPATH, '//a[@id="ktc-grace-link"]/..').text
+    text, href = dashboard.banner('ktc-grace-link')
     assert 'Two Factor Authentication is required for your account' in text
-    assert banner.get_attribute('href').endswith(PANEL_PATH)
+    assert href.endswith(PANEL_PATH)
     dashboard.driver.save_screenshot(
         str(output_dir / 'horizon-2fa-grace-banner.png'))
 

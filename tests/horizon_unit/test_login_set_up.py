@@ -34,7 +34,7 @@ from keystone_totp_concat.client import os_totp
 from keystone_totp_concat.client import protocol
 from keystone_totp_concat.horizon.login import errors
 from keystone_totp_concat.horizon.login import forms
-from keystone_totp_concat.horizon.login import grace
+from keystone_totp_concat.horizon.login import notices
 from keystone_totp_concat.horizon.login import plugin
 from keystone_totp_concat.horizon.login import set_up
 
@@ -173,7 +173,8 @@ class GraceTests(TestCase):
     def test_a_login_in_the_grace_period_warns_with_the_date(
             self, authenticate):
         def login(**kwargs):
-            grace.record('2030-01-10T09:00:00Z')
+            notices.record(
+                {protocol.REQUIRED_BY_HEADER: '2030-01-10T09:00:00Z'})
             return mock.Mock()
         authenticate.side_effect = login
         request = self.request()
@@ -183,7 +184,7 @@ class GraceTests(TestCase):
         warning.assert_called_once()
         text = str(warning.call_args.args[1])
         self.assertIn('2030', text)
-        self.assertIn('href="%s"' % reverse(grace.PANEL_URL), text)
+        self.assertIn('href="%s"' % reverse(notices.PANEL_URL), text)
 
     @mock.patch('openstack_auth.forms.authenticate')
     def test_no_header_no_banner(self, authenticate):
@@ -196,7 +197,7 @@ class GraceTests(TestCase):
     def test_grace_warning_is_a_horizon_warning(self):
         request = self.request()
         with mock.patch('django.contrib.messages.add_message') as add:
-            grace.warn(request, '2030-01-10T09:00:00Z')
+            notices.warn(request, '2030-01-10T09:00:00Z')
         self.assertEqual(add.call_args.args[1], django_messages.WARNING)
 
 
@@ -216,7 +217,7 @@ class PluginTests(TestCase):
             wrapped.post('%s/auth/tokens' % REGION)
             return 'auth-ref'
         with mock.patch.object(v3.Password, 'get_auth_ref', token):
-            with grace.listening() as heard:
+            with notices.listening() as heard:
                 self.assertEqual(self.auth().get_auth_ref(session),
                                  'auth-ref')
         self.assertEqual(heard, {'required_by': '2030-01-10T09:00:00Z'})

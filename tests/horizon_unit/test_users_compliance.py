@@ -11,8 +11,9 @@
 # under the License.
 
 """Identity -> Users: the compliance column, with the OS-TOTP client and
-Keystone's user list mocked: one report per page, a state per user, and no
-column when Keystone refuses the report."""
+Keystone's user list mocked: one report per page, a state per user, no
+column when Keystone refuses the report, and the admin's reset offered on
+the rows of users with 2FA on."""
 
 from unittest import mock
 
@@ -21,6 +22,7 @@ from django.urls import reverse
 from keystone_totp_concat.client import os_totp
 from keystone_totp_concat.horizon.panel import api
 from keystone_totp_concat.horizon.panel import compliance
+from keystone_totp_concat.horizon.panel import tables
 from openstack_dashboard.test import helpers
 
 USERS = reverse('horizon:identity:users:index')
@@ -76,6 +78,34 @@ class ComplianceColumnTests(helpers.TestCase):
         self.assertTrue(domain_id)
         self.api.compliance.assert_called_once_with(domain_id)
         self.assertEqual(self.states(response)[self.ids[0]], 'On')
+
+    def reset_offered(self, response):
+        """{user id: whether the row offers the admin's reset}."""
+        table = response.context['table']
+        return {row.datum.id: any(
+            action.name == tables.ResetTOTPLink.name
+            for action in table.get_row_actions(row.datum))
+            for row in table.get_rows()}
+
+    def test_the_reset_is_offered_on_the_rows_of_enrolled_users(self):
+        self.api.compliance.return_value = [
+            {'id': user_id, 'enrolled': user_id != self.ids[1],
+             'state': 'enrolled' if user_id != self.ids[1] else 'in_grace'}
+            for user_id in self.ids]
+        response = self.client.get(USERS)
+        own = response.wsgi_request.user.id
+        self.assertEqual(self.reset_offered(response), {
+            user_id: user_id not in (own, self.ids[1])
+            for user_id in self.ids})
+        self.api.compliance.assert_called_once()
+
+    def test_without_the_report_the_reset_is_offered_on_other_rows(self):
+        self.api.compliance.side_effect = os_totp.Forbidden(
+            403, 'no', None)
+        response = self.client.get(USERS)
+        own = response.wsgi_request.user.id
+        self.assertEqual(self.reset_offered(response), {
+            user_id: user_id != own for user_id in self.ids})
 
     def test_no_column_when_keystone_refuses_the_report(self):
         self.api.compliance.side_effect = os_totp.Forbidden(

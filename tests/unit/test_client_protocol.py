@@ -131,6 +131,18 @@ def test_code_goes_directly_after_the_password():
     assert protocol.join('pw', '') == 'pw'
 
 
+@pytest.mark.parametrize('field, length, ok', [
+    ('pw123456', None, True), ('pw12345678', 8, True),
+    ('pwabcd-efgh-jk12', None, True), ('pw12345', None, False),
+    ('pw1234567', 8, False), ('123456', None, False),
+    ('pw١٢٣٤٥٦', None, False), ('pwABCD-EFGH-JK12', None, False),
+    (None, None, False),
+])
+def test_ends_with_code(field, length, ok):
+    """How a client words Keystone's 401 for a missing or refused code."""
+    assert protocol.ends_with_code(field, length) is ok
+
+
 def test_digits_label():
     assert protocol.digits_label() == '6-digit'
     assert protocol.digits_label(8) == '8-digit'

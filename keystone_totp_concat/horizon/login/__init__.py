@@ -16,8 +16,9 @@ Horizon logs in with the plain ``password`` method, so enrolled users can
 already type their code directly after their password. This app adds the
 second way the user guide promises: when Keystone answers "Additional
 authentications steps required.", the login page says that 2FA is enabled
-and shows a code field. When the operator requires 2FA of a user who has
-none, it warns during the grace period (grace.py) and after it leads from
-the login page to a set-up page (set_up.py, views.py). Enable it with the
+and shows a code field. After a login with a recovery code it says how
+many are left (notices.py). When the operator requires 2FA of a user who
+has none, it warns during the grace period (notices.py) and after it leads
+from the login page to a set-up page (set_up.py, views.py). Enable it with the
 settings snippet in ``etc/horizon/``.
 """

@@ -27,9 +27,14 @@ code_length = code_field.code_length
 
 
 def reminder():
-    """The form error when Keystone got the password without a code."""
-    return _('Two Factor Authentication is enabled for this account: '
-             'enter the %(length)d-digit code.') % {'length': code_length()}
+    """The warning when Keystone got the password without a code.
+
+    Shown as a warning, not an error: the password may well be right. The
+    password field is empty again (never echoed), hence "again".
+    """
+    return _('Two Factor Authentication is enabled for this account: type '
+             'your password again and the %(length)d-digit code of your '
+             'authenticator app.') % {'length': code_length()}
 
 
 def refused():
@@ -39,8 +44,8 @@ def refused():
     user whose code checks are locked after too many wrong codes.
     """
     return _('The code was not accepted: it is wrong, expired or already '
-             'used, or too many wrong codes were tried recently. Two Factor '
-             'Authentication is enabled for this account: enter the '
+             'used (each code works once), or too many wrong codes were '
+             'tried recently. Type your password again and a new '
              '%(length)d-digit code.') % {'length': code_length()}
 
 

@@ -17,6 +17,11 @@ stays while the user retries. What is typed there is put after the password,
 exactly as if the user had typed it in the password field, so the server
 needs nothing new. The password is never kept between the two tries: the
 user types it again, as on any failed login.
+
+A missing code is a reminder, shown as the form's warning (yellow, as
+Horizon shows ``form.warnings``); a refused code is an error. Keystone
+answers both alike, so a password field that ends like a code counts as a
+refused code (:func:`~keystone_totp_concat.client.protocol.ends_with_code`).
 """
 
 import collections
@@ -31,10 +36,13 @@ from keystone_totp_concat.client import os_totp
 from keystone_totp_concat.client import protocol
 from keystone_totp_concat.horizon import code_field
 from keystone_totp_concat.horizon.login import errors
-from keystone_totp_concat.horizon.login import grace
+from keystone_totp_concat.horizon.login import notices
 from keystone_totp_concat.horizon.login import set_up
 
 CODE_FIELD = 'totp'
+# Hidden: "Keystone asked for a code". Carries the reminder's form error,
+# which keeps the form invalid; the page shows the reminder as a warning.
+ASKED_FIELD = 'totp_asked'
 
 
 class CodeField(code_field.CodeField):
@@ -63,7 +71,7 @@ class Login(auth_forms.Login):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if CODE_FIELD in self.data:
+        if CODE_FIELD in self.data or ASKED_FIELD in self.data:
             self.show_code_field()
 
     def show_code_field(self):
@@ -79,6 +87,8 @@ class Login(auth_forms.Login):
         fields = list(self.fields.items())
         after = [name for name, _field in fields].index('password') + 1
         fields.insert(after, (CODE_FIELD, CodeField()))
+        fields.append((ASKED_FIELD, forms.CharField(
+            widget=forms.HiddenInput, required=False, initial='1')))
         self.fields = collections.OrderedDict(fields)
 
     @sensitive_variables()
@@ -104,11 +114,12 @@ class Login(auth_forms.Login):
         if CODE_FIELD in self.errors:
             return self.cleaned_data
         code = self.cleaned_data.get(CODE_FIELD)
-        if code and self.cleaned_data.get('password'):
+        typed = self.cleaned_data.get('password')
+        if code and typed:
             self.cleaned_data['password'] = protocol.join(
                 self.cleaned_data['password'], code)
         try:
-            with grace.listening() as heard:
+            with notices.listening() as heard:
                 cleaned = super().clean()
         except forms.ValidationError as error:
             if _wraps(error, errors.TOTPSetUpRequired):
@@ -116,9 +127,11 @@ class Login(auth_forms.Login):
             if not _wraps(error, errors.TOTPCodeRequired):
                 raise
         else:
-            if heard.get('required_by'):
-                grace.warn(self.request, heard['required_by'])
+            notices.show(self.request, heard)
             return cleaned
         self.show_code_field()
-        raise forms.ValidationError(
-            errors.refused() if code else errors.reminder())
+        if code or protocol.ends_with_code(typed, code_field.code_length()):
+            raise forms.ValidationError(errors.refused())
+        self.warnings = self.error_class([errors.reminder()])
+        self.add_error(ASKED_FIELD, errors.reminder())
+        return self.cleaned_data

@@ -17,10 +17,10 @@ from an enrolled user that only the code is missing. This plugin raises
 :class:`~keystone_totp_concat.horizon.login.errors.TOTPCodeRequired`
 instead, for the login form to act on, and
 :class:`~keystone_totp_concat.horizon.login.errors.TOTPSetUpRequired` for a
-required user past the grace period. Inside the grace period it hands the
-``Openstack-Totp-Required-By`` header of Keystone's answer to the login form
-(:mod:`~keystone_totp_concat.horizon.login.grace`). Listed first in
-``AUTHENTICATION_PLUGINS``.
+required user past the grace period. It hands the headers of Keystone's
+token answer to the login form, which shows what they tell (a grace period,
+a recovery code used: :mod:`~keystone_totp_concat.horizon.login.notices`).
+Listed first in ``AUTHENTICATION_PLUGINS``.
 """
 
 from keystoneauth1 import exceptions as ks_exceptions
@@ -29,14 +29,14 @@ from openstack_auth.plugin import password
 
 from keystone_totp_concat.client import protocol
 from keystone_totp_concat.horizon.login import errors
-from keystone_totp_concat.horizon.login import grace
+from keystone_totp_concat.horizon.login import notices
 
 
 class _Password(v3.Password):
     """keystoneauth1's v3 password plugin that tells a missing code apart."""
 
     def get_auth_ref(self, session, **kwargs):
-        session = grace.HeaderRecorder(session)
+        session = notices.HeaderRecorder(session)
         try:
             auth_ref = super().get_auth_ref(session, **kwargs)
         except ks_exceptions.Unauthorized as exc:
@@ -46,7 +46,7 @@ class _Password(v3.Password):
                 raise errors.TOTPSetUpRequired(
                     errors.set_up_required()) from None
             raise
-        grace.record(session.headers.get(protocol.REQUIRED_BY_HEADER))
+        notices.record(session.headers)
         return auth_ref
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from horizon import tables
 from horizon.utils import filters as horizon_filters
 
+from keystone_totp_concat.horizon.panel import compliance
 from keystone_totp_concat.horizon.panel import reset
 
 
@@ -115,9 +116,11 @@ class DevicesTable(tables.DataTable):
 class ResetTOTPLink(tables.LinkAction):
     """Row action of Identity -> Users: reset the user's 2FA (admins).
 
-    Offered on every row but the admin's own: whether a user has 2FA on is
-    one OS-TOTP call per user, too many for a table of users; the page
-    says when there is nothing to reset.
+    Offered on the rows of users with 2FA on, as the page's compliance
+    report says (one call per page, :mod:`.compliance`), never on the
+    admin's own. Where the report is refused or has no row for the user (a
+    user of another domain), it is offered and the page says when there is
+    nothing to reset.
     """
 
     name = 'reset_totp'
@@ -130,8 +133,13 @@ class ResetTOTPLink(tables.LinkAction):
         return reverse(self.url, args=(datum.id,))
 
     def allowed(self, request, user=None):
+        if user is None:
+            return True
         # Users change their own 2FA in the panel, with a code.
-        return user is None or user.id != request.user.id
+        if user.id == request.user.id:
+            return False
+        row = (compliance.report(request) or {}).get(user.id)
+        return row is None or bool(row.get('enrolled'))
 
 
 def add_reset_action(users_table, users_urlpatterns):
