@@ -197,7 +197,7 @@ class GraceTests(TestCase):
     def test_grace_warning_is_a_horizon_warning(self):
         request = self.request()
         with mock.patch('django.contrib.messages.add_message') as add:
-            notices.warn(request, '2030-01-10T09:00:00Z')
+            notices.warn_required_by(request, '2030-01-10T09:00:00Z')
         self.assertEqual(add.call_args.args[1], django_messages.WARNING)
 
 

@@ -90,7 +90,7 @@ def record(headers):
 def show(request, heard):
     """The banners of one login's answer (:func:`listening`'s dict)."""
     if heard.get('required_by'):
-        warn(request, heard['required_by'])
+        warn_required_by(request, heard['required_by'])
     if 'recovery_codes_left' in heard:
         warn_recovery_code_used(request, heard['recovery_codes_left'])
 
@@ -115,7 +115,7 @@ def _with_panel_link(request, text, link_id):
         _('Settings → Two Factor Authentication')))
 
 
-def warn(request, required_by):
+def warn_required_by(request, required_by):
     """Until when 2FA may wait, and where to set it up."""
     _with_panel_link(request, _(
         'Two Factor Authentication is required for your account: set it up '
@@ -127,5 +127,5 @@ def warn_recovery_code_used(request, left):
     """A recovery code was used: how many are left, what to do now."""
     _with_panel_link(request, _(
         'You logged in with a recovery code; %(left)d left, each works '
-        'once. Set up a new device and make new recovery codes in') % {
+        'once. Set up a new device and make new recovery codes.') % {
             'left': left}, 'ktc-recovery-link')
