@@ -192,8 +192,7 @@ def ends_with_code(field, length=None):
     length = code_length(length)
     if not isinstance(field, str) or len(field) <= length:
         return False
-    tail = field[-length:]
-    return (tail.isascii() and tail.isdigit()) or (
+    return is_code(field[-length:], length) or (
         recovery.split_field(field) is not None)
 
 
